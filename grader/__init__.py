@@ -1,0 +1,3 @@
+"""backprop-grader: grades backpropagation exercises on computational graphs, node by node."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,215 @@
+"""Runs inside the child process: loads a student's source and calls its functions.
+
+Standard library only, and nothing from ``grader``: this file is executed with ``python -I -S``
+in a process that holds no expected value, no secret and no other student's code.
+
+Protocol (newline-delimited JSON frames; requests on fd REQ, replies on fd RES, never stdout):
+
+    parent → {"load": {"filename", "source", "module", "allowed_imports", "functions"}}
+    child  → {"loaded": true, "functions": {name: {"line", "params", "varargs", "varkw"} | null}}
+           | {"loaded": false, "kind": "syntax_error"|"crash"|"forbidden"|"memory", "message", "line"}
+    parent → {"calls": [{"id", "fn", "args", "kwargs"}]}
+    child  → one frame per call as soon as it returns, in order:
+             {"id", "ok": true, "value": V} | {"id", "ok": false, "kind", "type", "message", "line"}
+    parent → {"done": true}
+
+V is an encoding that no student object survives: exact ints and floats, {"special": "nan"} for
+non-finite floats, {"seq": [...], "len": n} for exact lists and tuples, {"map": {...}} for exact
+dicts with str keys, and {"bad": type name} for anything else. The parent trusts none of it.
+"""
+
+import ast
+import builtins
+import json
+import math
+import os
+import sys
+
+MAX_ITEMS = 64
+MAX_TEXT = 300
+_real_import = builtins.__import__
+
+
+def main(req_fd: int, res_fd: int) -> None:
+    reader = os.fdopen(req_fd, "rb", buffering=0)
+
+    def send(frame: dict) -> None:
+        data = (json.dumps(frame, allow_nan=False) + "\n").encode()
+        while data:
+            data = data[os.write(res_fd, data):]
+
+    def receive() -> dict:
+        line = b""
+        while not line.endswith(b"\n"):
+            chunk = reader.readline()
+            if not chunk:
+                os._exit(0)
+            line += chunk
+        return json.loads(line)
+
+    request = receive()["load"]
+    module, report = load(request)
+    send(report)
+    if module is None:
+        return
+    while True:
+        frame = receive()
+        if frame.get("done"):
+            return
+        for call in frame["calls"]:
+            send(run_call(module, request["filename"], call))
+
+
+# --------------------------------------------------------------------------- loading
+
+
+def load(request: dict):
+    filename, source = request["filename"], request["source"]
+    allowed = set(request.get("allowed_imports") or ())
+    try:
+        tree = ast.parse(source, filename)
+        code = compile(tree, filename, "exec")
+    except SyntaxError as exc:
+        message = f"{exc.msg}" + (f": {exc.text.strip()}" if exc.text else "")
+        return None, {"loaded": False, "kind": "syntax_error", "message": clip(message), "line": exc.lineno}
+    except (ValueError, MemoryError, RecursionError) as exc:
+        return None, {"loaded": False, "kind": "syntax_error", "message": clip(str(exc)), "line": None}
+    for node in ast.walk(tree):
+        names = []
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            names = [("." * node.level) + (node.module or "")]
+        for name in names:
+            if name.split(".")[0] not in allowed:
+                return None, forbidden(name, allowed, node.lineno)
+    namespace = {"__name__": request.get("module", "submission"), "__file__": filename, "__builtins__": builtins}
+    builtins.__import__ = guarded_import(namespace, allowed)
+    try:
+        exec(code, namespace)
+    except ForbiddenImport as exc:
+        return None, forbidden(exc.name, allowed, student_line(exc, filename))
+    except MemoryError:
+        return None, {"loaded": False, "kind": "memory", "message": "ran out of memory while loading",
+                      "line": None}
+    except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
+        return None, {"loaded": False, "kind": "crash", "message": describe(exc),
+                      "line": student_line(exc, filename)}
+    return namespace, {"loaded": True, "functions": {n: signature(namespace.get(n)) for n in request["functions"]}}
+
+
+class ForbiddenImport(ImportError):
+    pass
+
+
+def guarded_import(namespace: dict, allowed: set):
+    """Refuse, with a clear message, imports made by the student's own code outside the allow-list.
+
+    This is a courtesy to honest students; the operating system, not this hook, is the boundary.
+    """
+
+    def _import(name, globals=None, locals=None, fromlist=(), level=0):
+        if globals is namespace and (level > 0 or name.split(".")[0] not in allowed):
+            raise ForbiddenImport(f"import of '{name}' is not allowed", name=name)
+        return _real_import(name, globals, locals, fromlist, level)
+
+    return _import
+
+
+def forbidden(name: str, allowed: set, line) -> dict:
+    allowed_text = ", ".join(sorted(allowed)) or "nothing"
+    return {"loaded": False, "kind": "forbidden", "line": line,
+            "message": clip(f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text})")}
+
+
+def signature(fn):
+    code = getattr(fn, "__code__", None) if type(fn).__name__ == "function" else None
+    if code is None:
+        return None if fn is None else {"line": None, "params": [], "varargs": False, "varkw": False,
+                                        "not_function": clip(type(fn).__name__, 60)}
+    n = code.co_argcount + code.co_kwonlyargcount
+    return {
+        "line": code.co_firstlineno,
+        "params": list(code.co_varnames[:code.co_argcount]),
+        "kwonly": list(code.co_varnames[code.co_argcount:n]),
+        "defaults": len(fn.__defaults__ or ()),
+        "varargs": bool(code.co_flags & 0x04),
+        "varkw": bool(code.co_flags & 0x08),
+    }
+
+
+# --------------------------------------------------------------------------- calling
+
+
+def run_call(namespace: dict, filename: str, call: dict) -> dict:
+    fn = namespace.get(call["fn"])
+    try:
+        value = fn(*call.get("args", ()), **call.get("kwargs", {}))
+        return {"id": call["id"], "ok": True, "value": encode(value, 0)}
+    except MemoryError:
+        return {"id": call["id"], "ok": False, "kind": "memory", "type": "MemoryError",
+                "message": "ran out of memory", "line": None}
+    except RecursionError as exc:
+        return {"id": call["id"], "ok": False, "kind": "exception", "type": "RecursionError",
+                "message": "maximum recursion depth exceeded", "line": student_line(exc, filename)}
+    except BaseException as exc:  # noqa: BLE001 - includes SystemExit from sys.exit() in a function
+        return {"id": call["id"], "ok": False, "kind": "forbidden" if isinstance(exc, ForbiddenImport)
+                else "exception", "type": type_name(exc), "message": describe(exc),
+                "line": student_line(exc, filename)}
+
+
+def encode(value, depth: int):
+    kind = type(value)
+    if kind is int:
+        return value if abs(value) < 2**1023 else {"bad": "int", "why": "huge"}
+    if kind is float:
+        return value if math.isfinite(value) else {"special": "nan" if value != value else
+                                                   ("inf" if value > 0 else "-inf")}
+    if depth == 0 and kind in (list, tuple):
+        return {"seq": [encode(v, 1) for v in value[:MAX_ITEMS]], "len": len(value), "type": kind.__name__}
+    if depth == 0 and kind is dict:
+        items = list(value.items())[:MAX_ITEMS]
+        return {"map": {clip(k, 60): encode(v, 1) for k, v in items if type(k) is str}, "len": len(value)}
+    if kind is str:
+        return {"bad": "str", "text": clip(value, 60)}
+    return {"bad": type_name(value)}
+
+
+def type_name(obj) -> str:
+    try:
+        name = type.__dict__["__name__"].__get__(type(obj))
+        return clip(name if type(name) is str else "object", 60)
+    except Exception:  # noqa: BLE001
+        return "object"
+
+
+def describe(exc: BaseException) -> str:
+    try:
+        text = str(exc)
+        text = text if type(text) is str else ""
+    except BaseException:  # noqa: BLE001 - a hostile __str__
+        text = ""
+    name = type_name(exc)
+    return clip(f"{name}: {text}" if text else name)
+
+
+def student_line(exc: BaseException, filename: str):
+    line, tb = None, exc.__traceback__
+    while tb is not None:
+        if tb.tb_frame.f_code.co_filename == filename:
+            line = tb.tb_lineno
+        tb = tb.tb_next
+    if line is None and isinstance(exc, SyntaxError) and exc.filename == filename:
+        line = exc.lineno
+    return line
+
+
+def clip(text, limit: int = MAX_TEXT) -> str:
+    text = str(text) if type(text) is str else ""
+    text = "".join(ch if ch.isprintable() or ch in "\n\t" else "?" for ch in text[: limit + 1])
+    return text if len(text) <= limit else text[:limit] + "…"
+
+
+if __name__ == "__main__":
+    sys.setrecursionlimit(2000)
+    main(int(sys.argv[1]), int(sys.argv[2]))

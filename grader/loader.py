@@ -1,0 +1,302 @@
+"""YAML → validated models. Every error carries the file, the line and the key path.
+
+The YAML is composed into nodes first, so that each key path can be mapped back to the line it
+came from; duplicate keys, which PyYAML silently accepts, are refused here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import types
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from grader import course
+from grader.engine import GATES, EvaluationError, trace
+from grader.errors import ExerciseError, UsageError
+from grader.spec import Exercise, is_identifier
+
+Path_ = tuple[str | int, ...]
+MAX_FILE_BYTES = 1_000_000
+
+
+# --------------------------------------------------------------------------- YAML with lines
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
+    """Parse a YAML file; return the data and a map from key path to 1-based line."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except OSError as exc:
+        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+    if len(raw) > MAX_FILE_BYTES:
+        raise ExerciseError(path, None, "", f"the file is larger than {MAX_FILE_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise ExerciseError(path, None, "", f"not UTF-8 text (byte {exc.start})") from None
+    return parse_yaml(text, path)
+
+
+def parse_yaml(text: str, path: Path | None = None) -> tuple[Any, dict[Path_, int]]:
+    loader = yaml.SafeLoader(text)
+    try:
+        root = loader.get_single_node()
+        lines: dict[Path_, int] = {}
+        data = _walk(loader, root, (), lines, path) if root is not None else None
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        line = mark.line + 1 if mark else None
+        problem = " ".join(p for p in (exc.context, exc.problem) if p)
+        raise ExerciseError(path, line, "", f"invalid YAML: {problem}") from None
+    except yaml.YAMLError as exc:
+        raise ExerciseError(path, None, "", f"invalid YAML: {exc}") from None
+    finally:
+        loader.dispose()
+    return data, lines
+
+
+def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
+    lines[at] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        out: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if isinstance(key, (list, dict)):
+                raise ExerciseError(path, key_node.start_mark.line + 1, dotted(at), "a key must be a plain value")
+            if key in out:
+                raise ExerciseError(
+                    path, key_node.start_mark.line + 1, dotted((*at, key)), "this key appears twice"
+                )
+            out[key] = _walk(loader, value_node, (*at, key), lines, path)
+            lines[(*at, key)] = key_node.start_mark.line + 1
+        return out
+    if isinstance(node, yaml.SequenceNode):
+        return [_walk(loader, item, (*at, i), lines, path) for i, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def dotted(at: Path_) -> str:
+    text = ""
+    for part in at:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def line_of(lines: dict[Path_, int], at: Path_) -> int | None:
+    for cut in range(len(at), -1, -1):
+        if at[:cut] in lines:
+            return lines[at[:cut]]
+    return None
+
+
+# --------------------------------------------------------------------------- pydantic errors
+
+
+def _model_at(model: type[BaseModel], at: Path_) -> type[BaseModel] | None:
+    """The model class that owns the last key of ``at``, for listing its known keys."""
+    current: Any = model
+    for part in at:
+        current = _unwrap(current)
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            field = current.model_fields.get(str(part))
+            if field is None:
+                return None
+            current = field.annotation
+        elif typing.get_origin(current) in (list, dict, tuple):
+            current = typing.get_args(current)[-1]
+        else:
+            return None
+    current = _unwrap(current)
+    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+
+
+def _unwrap(tp: Any) -> Any:
+    while typing.get_origin(tp) in (typing.Union, types.UnionType, typing.Annotated):
+        args = [a for a in typing.get_args(tp) if a is not type(None)]
+        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        tp = models[0] if models else args[0]
+    return tp
+
+
+def _explain(error: dict, model: type[BaseModel]) -> tuple[Path_, str]:
+    at = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "float"))))
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        owner = _model_at(model, at[:-1])
+        known = ", ".join(owner.model_fields) if owner else ""
+        return at, f"unknown key '{at[-1]}'" + (f" (known: {known})" if known else "")
+    if kind == "missing":
+        return at, f"missing key '{at[-1]}'"
+    message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
+    value = error.get("input")
+    if kind in ("float_parsing", "float_type", "finite_number", "int_type", "int_parsing"):
+        message = f"{message}, got {value!r}"
+    return at, message
+
+
+def validate(model: type[BaseModel], data: Any, lines: dict[Path_, int], path: Path | None):
+    if not isinstance(data, dict):
+        raise ExerciseError(path, 1, "", "the file must be a mapping of keys (id, title, graph, ...)")
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        # Report the error deepest in the file first; union noise (both branches) is trimmed.
+        at, message = _explain(exc.errors()[0], model)
+        raise ExerciseError(path, line_of(lines, at), dotted(at), message) from None
+
+
+# --------------------------------------------------------------------------- exercises
+
+
+def load_exercise(path: Path) -> Exercise:
+    data, lines = read_yaml(path)
+    if isinstance(data, dict) and "questions" in data:
+        raise ExerciseError(path, lines.get(("questions",)), "questions", "this is a quiz, not an exercise")
+    exercise = validate(Exercise, data, lines, path)
+    for at, message in check_exercise(exercise, path):
+        raise ExerciseError(path, line_of(lines, at), dotted(at), message)
+    exercise._path = path
+    exercise._digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    return exercise
+
+
+def check_exercise(ex: Exercise, path: Path | None) -> Iterator[tuple[Path_, str]]:
+    """The checks that need the whole file, each as (key path, message), in file order."""
+    if path is not None and ex.id != path.stem:
+        yield ("id",), f"'{ex.id}' must equal the file's name '{path.stem}'"
+    if not is_identifier(ex.id):
+        yield ("id",), f"'{ex.id}' is not an identifier (letters, digits, _)"
+    yield from _check_graph(ex)
+    graph = ex.graph.build()  # safe: _check_graph found no error or the loop stopped
+    ex._graph = graph
+    yield from _check_points(ex)
+    yield from _check_tasks(ex)
+    for i, name in enumerate(ex.allowed_imports):
+        if not all(is_identifier(p) for p in name.split(".")):
+            yield ("allowed_imports", i), f"'{name}' is not a module name"
+
+
+def _check_graph(ex: Exercise) -> Iterator[tuple[Path_, str]]:
+    g = ex.graph
+    for i, name in enumerate(g.inputs):
+        if not is_identifier(name):
+            yield ("graph", "inputs", i), f"'{name}' is not an identifier"
+        if name in g.inputs[:i]:
+            yield ("graph", "inputs", i), f"input '{name}' is listed twice"
+    names = set(g.inputs) | set(g.nodes)
+    for name, node in g.nodes.items():
+        at = ("graph", "nodes", name)
+        if not is_identifier(name):
+            yield at, f"'{name}' is not an identifier"
+        if name in g.inputs:
+            yield at, f"'{name}' is both an input and a node"
+        gate = GATES[node.op]
+        n = len(node.args)
+        if n < gate.min_args or (gate.max_args is not None and n > gate.max_args):
+            yield (*at, "args"), f"gate '{node.op}' takes {gate.arity_text()} argument(s), got {n}"
+        for j, arg in enumerate(node.args):
+            if isinstance(arg, str) and arg not in names:
+                known = ", ".join([*g.inputs, *g.nodes])
+                yield (*at, "args", j), f"'{arg}' is not an input or node (known: {known})"
+            if j in gate.constant_args and isinstance(arg, str):
+                yield (*at, "args", j), f"gate '{node.op}' needs a number here, not '{arg}'"
+    if g.output not in g.nodes:
+        yield ("graph", "output"), f"'{g.output}' is not a node (nodes: {', '.join(g.nodes)})"
+        return
+    try:
+        graph = g.build()
+    except ValueError as exc:
+        yield ("graph", "nodes"), str(exc)
+        return
+    reach = graph.depth_from_output()
+    for name in g.nodes:
+        if name not in reach:
+            yield ("graph", "nodes", name), f"node '{name}' does not lead to the output '{g.output}'"
+
+
+def _check_points(ex: Exercise) -> Iterator[tuple[Path_, str]]:
+    inputs = ex.graph.inputs
+    for i, point in enumerate(ex.points):
+        for name in inputs:
+            if name not in point:
+                yield ("points", i), f"the point is missing input '{name}'"
+        for name in point:
+            if name not in inputs:
+                yield ("points", i, name), f"'{name}' is not an input (inputs: {', '.join(inputs)})"
+        try:
+            trace(ex._graph, point)
+        except EvaluationError as exc:
+            yield ("points", i), f"the reference is undefined at this public point: {exc}"
+    for key in ("ranges", "choices"):
+        for name, value in getattr(ex.random, key).items():
+            if name not in inputs:
+                yield ("random", key, name), f"'{name}' is not an input (inputs: {', '.join(inputs)})"
+            if key == "ranges" and value[0] > value[1]:
+                yield ("random", key, name), f"the range [{value[0]}, {value[1]}] is empty"
+            if key == "choices" and not value:
+                yield ("random", key, name), "give at least one choice"
+    for name in set(ex.random.ranges) & set(ex.random.choices):
+        yield ("random", "choices", name), f"'{name}' is drawn from both ranges and choices"
+
+
+def _check_tasks(ex: Exercise) -> Iterator[tuple[Path_, str]]:
+    inputs, nodes = ex.graph.inputs, ex.graph.nodes
+    seen: dict[str, int] = {}
+    for i, task in enumerate(ex.tasks):
+        at = ("tasks", i)
+        if task.function in seen:
+            yield (*at, "function"), f"'{task.function}' is already the function of task {seen[task.function]}"
+        seen[task.function] = i
+        if task.op is not None and not any(n.op == task.op for n in nodes.values()):
+            used = ", ".join(sorted({n.op for n in nodes.values()}))
+            yield (*at, "op"), f"no node of the graph uses gate '{task.op}' (used: {used})"
+        if task.node is not None and task.node not in nodes:
+            yield (*at, "node"), f"'{task.node}' is not a node (nodes: {', '.join(nodes)})"
+        for key in ("wrt", "params"):
+            for j, name in enumerate(getattr(task, key) or []):
+                if name not in inputs:
+                    yield (*at, key, j), f"'{name}' is not an input (inputs: {', '.join(inputs)})"
+
+
+# --------------------------------------------------------------------------- lookup
+
+
+def exercise_dirs(explicit: Path | None = None) -> list[Path]:
+    """Where exercises are looked up, in order (SPEC.md, "Commands")."""
+    if explicit is not None:
+        return [explicit]
+    if os.environ.get("GRADE_EXERCISES"):
+        return [Path(os.environ["GRADE_EXERCISES"])]
+    dirs = [Path("exercises")] if Path("exercises").is_dir() else []
+    return [*dirs, course.exercises_dir()]
+
+
+def resolve(name_or_path: str, explicit: Path | None = None) -> Path:
+    """An exercise or quiz id, or a path to its YAML file."""
+    candidate = Path(name_or_path)
+    if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
+        if not candidate.is_file():
+            raise UsageError(f"{candidate}: no such file")
+        return candidate
+    for folder in exercise_dirs(explicit):
+        for suffix in (".yaml", ".yml"):
+            if (folder / f"{name_or_path}{suffix}").is_file():
+                return folder / f"{name_or_path}{suffix}"
+    known = sorted({p.stem for d in exercise_dirs(explicit) if d.is_dir() for p in d.glob("*.y*ml")})
+    raise UsageError(
+        f"unknown exercise '{name_or_path}' (looked in {', '.join(map(str, exercise_dirs(explicit)))}; "
+        f"known: {', '.join(known) or 'none'})"
+    )
+
+
+def find_exercise(name_or_path: str, explicit: Path | None = None) -> Exercise:
+    return load_exercise(resolve(name_or_path, explicit))

@@ -1,0 +1,138 @@
+"""Results as frozen data, and their JSON form (SPEC.md, ``grade submit --json``).
+
+Words are not decided here: each message is carried as a ``Why`` (a code and its parameters),
+and ``explain`` turns it into Korean or English. The JSON keeps both the text in the requested
+language and the ``why``, so a report can be rendered again in the other language.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+SCHEMA = "grade.result/1"
+
+Number = float | list | dict | None  # expected and got: a number, a sequence or a mapping
+
+
+@dataclass(frozen=True)
+class Why:
+    code: str
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Check:
+    point: str
+    node: str | None
+    expected: Number  # None at hidden and random points: never revealed
+    got: Number | str  # a str describes what came back when it was not a number
+    ok: bool
+    public: bool = True
+    why: Why | None = None
+    message: str | None = None
+    mistake: str | None = None
+
+
+@dataclass(frozen=True)
+class Blame:
+    node: str
+    mistake: str | None
+    why: Why
+    message: str = ""
+
+
+@dataclass(frozen=True)
+class EffectRow:
+    name: str
+    expected: float | None
+    got: float | None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """The end-to-end result of the student's answers at one public point."""
+
+    point: str
+    what: str  # "gradients" (of the graph's inputs) or "values" (forward, of the nodes)
+    rows: tuple[EffectRow, ...]
+
+
+@dataclass(frozen=True)
+class Failure:
+    kind: str  # syntax_error, missing_function, bad_signature, timeout, memory, output, crash, forbidden, bad_file
+    why: Why
+    message: str = ""
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class TaskResult:
+    function: str
+    kind: str
+    score: float
+    max_score: float
+    passed: bool
+    checks: tuple[Check, ...] = ()
+    blame: Blame | None = None
+    also: tuple[Blame, ...] = ()  # other wrong nodes, nearest the blamed one first
+    error: Failure | None = None
+    effect: tuple[Effect, ...] = ()
+
+
+@dataclass(frozen=True)
+class Verdict:
+    exercise: str
+    student: str | None
+    status: str  # graded | error
+    score: float
+    max_score: float
+    error: Failure | None = None
+    tasks: tuple[TaskResult, ...] = ()
+    output: str = ""  # what the student's code printed, bounded
+    lang: str = "en"
+    points: dict[str, dict[str, float]] = field(default_factory=dict)  # the public points' inputs
+
+    @property
+    def full_marks(self) -> bool:
+        return self.status == "graded" and self.score >= self.max_score - 1e-9
+
+    def with_student(self, student: str | None) -> Verdict:
+        return replace(self, student=student)
+
+    def to_json(self) -> dict[str, Any]:
+        data = {"schema": SCHEMA, **asdict(self)}
+        return data
+
+
+def from_json(data: dict[str, Any]) -> Verdict:
+    """The inverse of ``Verdict.to_json`` (for the gradebook and the site)."""
+
+    def why(d):
+        return Why(d["code"], dict(d.get("params") or {})) if d else None
+
+    def failure(d):
+        return Failure(d["kind"], why(d["why"]), d.get("message", ""), d.get("line")) if d else None
+
+    def blame(d):
+        return Blame(d["node"], d.get("mistake"), why(d["why"]), d.get("message", "")) if d else None
+
+    tasks = []
+    for t in data.get("tasks", []):
+        checks = tuple(
+            Check(c["point"], c.get("node"), c.get("expected"), c.get("got"), c["ok"], c.get("public", True),
+                  why(c.get("why")), c.get("message"), c.get("mistake"))
+            for c in t.get("checks", [])
+        )
+        effect = tuple(
+            Effect(e["point"], e["what"], tuple(EffectRow(**r) for r in e["rows"])) for e in t.get("effect", [])
+        )
+        tasks.append(TaskResult(
+            t["function"], t["kind"], t["score"], t["max_score"], t["passed"], checks, blame(t.get("blame")),
+            tuple(blame(b) for b in t.get("also", [])), failure(t.get("error")), effect,
+        ))
+    return Verdict(
+        data["exercise"], data.get("student"), data["status"], data["score"], data["max_score"],
+        failure(data.get("error")), tuple(tasks), data.get("output", ""), data.get("lang", "en"),
+        data.get("points", {}),
+    )
