@@ -92,6 +92,7 @@ class Verdict:
     output: str = ""  # what the student's code printed, bounded
     lang: str = "en"
     points: dict[str, dict[str, float]] = field(default_factory=dict)  # the public points' inputs
+    effect: tuple[Effect, ...] = ()  # the student's gates chained end to end, at public points
 
     @property
     def full_marks(self) -> bool:
@@ -117,6 +118,9 @@ def from_json(data: dict[str, Any]) -> Verdict:
     def blame(d):
         return Blame(d["node"], d.get("mistake"), why(d["why"]), d.get("message", "")) if d else None
 
+    def effects(items):
+        return tuple(Effect(e["point"], e["what"], tuple(EffectRow(**r) for r in e["rows"])) for e in items)
+
     tasks = []
     for t in data.get("tasks", []):
         checks = tuple(
@@ -124,9 +128,7 @@ def from_json(data: dict[str, Any]) -> Verdict:
                   why(c.get("why")), c.get("message"), c.get("mistake"))
             for c in t.get("checks", [])
         )
-        effect = tuple(
-            Effect(e["point"], e["what"], tuple(EffectRow(**r) for r in e["rows"])) for e in t.get("effect", [])
-        )
+        effect = effects(t.get("effect", []))
         tasks.append(TaskResult(
             t["function"], t["kind"], t["score"], t["max_score"], t["passed"], checks, blame(t.get("blame")),
             tuple(blame(b) for b in t.get("also", [])), failure(t.get("error")), effect,
@@ -134,5 +136,5 @@ def from_json(data: dict[str, Any]) -> Verdict:
     return Verdict(
         data["exercise"], data.get("student"), data["status"], data["score"], data["max_score"],
         failure(data.get("error")), tuple(tasks), data.get("output", ""), data.get("lang", "en"),
-        data.get("points", {}),
+        data.get("points", {}), effects(data.get("effect", [])),
     )

@@ -1,0 +1,176 @@
+"""The only place where the steps are chained: load → points → child → compare → verdict.
+
+Every function here returns data; printing and exit codes belong to ``cli``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from grader import effect, explain
+from grader.compare import grade_task
+from grader.engine import EvaluationError
+from grader.engine import trace as reference_trace
+from grader.errors import UsageError
+from grader.loader import find_exercise
+from grader.points import Point, draw_points, secret_seed, submission_seed
+from grader.probes import Probe, call_for, describe_call, probes_for, signature_problem
+from grader.sandbox import Limits, LoadReport, Session
+from grader.spec import Exercise
+from grader.verdict import Failure, TaskResult, Verdict, Why
+
+MAX_SOURCE_BYTES = 256 * 1024
+
+
+def read_submission(path: Path) -> tuple[str | None, Failure | None]:
+    """The file's text, or a ``bad_file`` failure the student can act on."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{path}: no such file") from None
+    except IsADirectoryError:
+        raise UsageError(f"{path}: is a folder, not a .py file") from None
+    if len(raw) > MAX_SOURCE_BYTES:
+        return None, Failure("bad_file", Why("bad_file", {"message": f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB"}))
+    if b"\0" in raw:
+        return None, Failure("bad_file", Why("bad_file", {"message": "the file is binary, not Python source"}))
+    try:
+        return raw.decode("utf-8-sig"), None
+    except UnicodeDecodeError as exc:
+        return None, Failure("bad_file", Why("bad_file", {"message": f"the file is not UTF-8 text (byte {exc.start})"}))
+
+
+def submit(path: Path, exercise: str | Exercise | None = None, student: str | None = None,
+           lang: str = "en", exercises_dir: Path | None = None, secret: str | None = None,
+           limits: Limits | None = None) -> Verdict:
+    """Grade one student file. ``secret`` draws hidden points (instructor grading)."""
+    ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
+    source, failure = read_submission(path)
+    if source is None:
+        return explain.localize(_failed(ex, student, failure), lang)
+    seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
+    points = draw_points(ex, seed, hidden=bool(secret))
+    verdict = grade_source(ex, source, str(path.name), points, student, limits)
+    return explain.localize(verdict, lang)
+
+
+def _failed(ex: Exercise, student: str | None, failure: Failure, output: str = "") -> Verdict:
+    return Verdict(ex.id, student, "error", 0.0, ex.max_score, failure, output=output,
+                   points={f"public-{i + 1}": dict(p) for i, p in enumerate(ex.points)})
+
+
+def _load_failure(report: LoadReport, seconds: float) -> Failure:
+    params = {"message": report.message, "line": report.line}
+    code = report.kind
+    if report.kind == "timeout":
+        code, params["message"] = "load_timeout", f"loading the file took more than {seconds:g} s"
+    if code not in explain.T:
+        code = "crash"
+    return Failure(report.kind or "crash", Why(code, params), line=report.line)
+
+
+def grade_source(ex: Exercise, source: str, filename: str, points: list[Point], student: str | None,
+                 limits: Limits | None = None) -> Verdict:
+    lim = limits or Limits(ex.limits.seconds_per_call, ex.limits.seconds_to_load, ex.limits.memory_mb)
+    functions = [t.function for t in ex.tasks]
+    probes = probes_for(ex, points)
+    with Session(source, filename, ex.id, functions, ex.allowed_imports, lim) as session:
+        report = session.load()
+        if not report.ok:
+            return _failed(ex, student, _load_failure(report, lim.seconds_to_load), session.output)
+        if not any(report.functions.get(f) for f in functions):
+            why = Why("no_function", {"functions": ", ".join(functions)})
+            return _failed(ex, student, Failure("missing_function", why), session.output)
+        calls, task_errors = _calls(ex, probes, report.functions)
+        results = session.run(calls)
+        tasks = []
+        for i, task in enumerate(ex.tasks):
+            if i in task_errors:
+                tasks.append(TaskResult(task.function, task.kind, 0.0, task.score, False, error=task_errors[i]))
+                continue
+            mine = [(pid, p) for pid, p in enumerate(probes) if p.task == i]
+            tasks.append(grade_task(ex, i, task, mine, results, points))
+        effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
+        output = session.output
+    score = round(sum(t.score for t in tasks), 4)
+    return Verdict(ex.id, student, "graded", score, ex.max_score, None, tuple(tasks), output,
+                   points={p.label: p.values for p in points if p.public}, effect=effects)
+
+
+def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]):
+    calls, errors = [], {}
+    for pid, probe in enumerate(probes):
+        if probe.task in errors:
+            continue
+        task = ex.tasks[probe.task]
+        sig = signatures.get(task.function)
+        if sig is None:
+            errors[probe.task] = Failure("missing_function", Why("missing_function", {"function": task.function}))
+            continue
+        if sig.get("not_function"):
+            errors[probe.task] = Failure("bad_signature", Why("not_function", {
+                "function": task.function, "what": sig["not_function"]}))
+            continue
+        where = f"{probe.point.label}" + (f", node {probe.node}" if probe.node else "")
+        call = call_for(pid, probe, task, sig, where)
+        problem = signature_problem(sig, call)
+        if problem:
+            node = ex.built.by_name.get(probe.node or "")
+            errors[probe.task] = Failure("bad_signature", Why("bad_signature", {
+                "function": task.function, "problem": problem, "line": sig.get("line"),
+                "call": describe_call(task, node, len(probe.args))}), line=sig.get("line"))
+            calls = [c for c in calls if probes[c.id].task != probe.task]
+            continue
+        calls.append(call)
+    return calls, errors
+
+
+def _effects(ex, points, probes, results, signatures, session, task_errors):
+    public = [p for p in points if p.public]
+    sigs = {k: v for k, v in signatures.items() if v}
+    ok_tasks = [t for i, t in enumerate(ex.tasks) if i not in task_errors]
+    found = ()
+    if any(t.kind in ("local_grad", "backward") for t in ok_tasks):
+        answers = {(p.node, p.point.label): results[pid].value for pid, p in enumerate(probes)
+                   if pid in results and results[pid].ok and ex.tasks[p.task].kind == "local_grad"}
+        answers = {k: (v if isinstance(v, list) else [v]) for k, v in answers.items()}
+        found += effect.backward_effect(ex, public, answers, sigs, session.run)
+    if any(t.kind == "forward" for t in ok_tasks):
+        found += effect.forward_effect(ex, public, sigs, session.run)
+    for i, task in enumerate(ex.tasks):
+        if task.kind == "step" and i not in task_errors:
+            answers = {p.point.label: results[pid].value for pid, p in enumerate(probes)
+                       if p.task == i and pid in results and results[pid].ok}
+            found += effect.step_effect(ex, task, public, answers)
+    return found
+
+
+# --------------------------------------------------------------------------- trace
+
+
+def trace(exercise: str, at: dict[str, float], exercises_dir: Path | None = None) -> dict:
+    """The reference's value and gradient at every node (SPEC.md, ``grade trace --json``)."""
+    ex = find_exercise(exercise, exercises_dir)
+    point = {k: float(v) for k, v in ex.points[0].items()}
+    for name, value in at.items():
+        if name not in ex.graph.inputs:
+            raise UsageError(f"--at {name}=…: '{name}' is not an input of {ex.id} (inputs: {', '.join(ex.graph.inputs)})")
+        point[name] = value
+    try:
+        tr = reference_trace(ex.built, point)
+    except EvaluationError as exc:
+        raise UsageError(f"the reference is undefined at this point: {exc}") from None
+    graph = ex.built
+    return {
+        "exercise": ex.id, "point": point, "output": graph.output, "value": tr.values[graph.output],
+        "nodes": {n.name: {"op": n.op, "args": list(n.args), "value": tr.values[n.name],
+                           "grad": tr.grads[n.name], "local": list(tr.locals[n.name])} for n in graph.nodes},
+        "inputs": {name: {"value": tr.values[name], "grad": tr.grads[name]} for name in graph.inputs},
+    }
+
+
+def init(exercise: str, lang: str = "ko", exercises_dir: Path | None = None) -> tuple[Exercise, str]:
+    from grader.stubs import stub
+
+    ex = find_exercise(exercise, exercises_dir)
+    return ex, stub(ex, lang)

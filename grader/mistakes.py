@@ -1,0 +1,219 @@
+"""Recognise a classic mistake by its numbers.
+
+Two levels. At one node (``forward``, ``local_grad``, ``backward`` tasks) a mistake is a rule that
+predicts the student's answer from the correct one and the node's context: the sign flipped, the
+upstream factor forgotten, the operands swapped, the output used where the input was meant...
+A rule is named only if it predicts every answer of that node at every point.
+
+For whole-graph answers (``gradients`` tasks) the reference backward pass is run again with one
+gate mutated (or one fan-out overwritten instead of accumulated), and a mutant whose input
+gradients equal the student's at every point names both the node and the mistake.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterable
+
+from grader.engine import Graph, Node, Trace
+from grader.points import Point
+from grader.probes import Expected, Probe, expected_local, shape
+
+MISTAKES = (
+    "sign_error", "missing_upstream", "swapped_operands", "used_output_for_input",
+    "used_input_for_output", "overwrote_fanout", "ascent", "off_by_factor",
+)
+RTOL, ATOL = 1e-6, 1e-9
+
+
+def close(a: float, b: float) -> bool:
+    return abs(a - b) <= ATOL + RTOL * abs(b)
+
+
+def flat(value) -> list[float] | None:
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return [float(value)]
+    if isinstance(value, (list, tuple)) and all(isinstance(v, float) for v in value):
+        return list(value)
+    if isinstance(value, dict) and all(isinstance(v, float) for v in value.values()):
+        return [value[k] for k in sorted(value)]
+    return None
+
+
+def _matches(predicted: Expected | None, got) -> bool:
+    p, g = flat(predicted), flat(got)
+    return p is not None and g is not None and len(p) == len(g) and all(map(close, g, p))
+
+
+# --------------------------------------------------------------------------- one node
+
+
+def _one_input_rule(node: Node, probe: Probe, which: str) -> tuple[float, ...] | None:
+    gate = node.gate
+    rule = gate.from_input if which == "from_input" else gate.from_output
+    if rule is None or len(node.args) != 1:
+        return None
+    x, out = probe.args[0], probe.out if probe.out is not None else probe.point.trace.values[node.name]
+    try:
+        return (rule(out),) if which == "from_input" else (rule(x),)
+    except (ArithmeticError, ValueError):
+        return None
+
+
+def predict(mistake: str, kind: str, node: Node, probe: Probe) -> Expected | None:
+    """What a student making ``mistake`` would answer for ``probe``, or None if it does not apply."""
+    local = expected_local(node, probe.point)
+    u = probe.upstream if probe.upstream is not None else 1.0
+
+    def scaled(values):
+        return shape(tuple(u * g for g in values)) if kind == "backward" else shape(tuple(values))
+
+    if kind == "forward":
+        if mistake == "sign_error":
+            return -probe.expected  # type: ignore[operator]
+        if mistake == "swapped_operands" and len(probe.args) == 2 and node.op in ("sub", "div", "pow"):
+            try:
+                return node.gate.forward(tuple(reversed(probe.args)))
+            except (ArithmeticError, ValueError):
+                return None
+        return None
+    if mistake == "sign_error":
+        return scaled(tuple(-g for g in local))
+    if mistake == "missing_upstream" and kind == "backward" and not close(u, 1.0):
+        return shape(local)
+    if mistake == "swapped_operands" and len(local) == 2 and not close(local[0], local[1]):
+        return scaled(tuple(reversed(local)))
+    if mistake == "used_output_for_input":
+        wrong = _one_input_rule(node, probe, "from_input")
+        return None if wrong is None or _matches(shape(wrong), shape(local)) else scaled(wrong)
+    if mistake == "used_input_for_output":
+        wrong = _one_input_rule(node, probe, "from_output")
+        return None if wrong is None or _matches(shape(wrong), shape(local)) else scaled(wrong)
+    return None
+
+
+def _common_factor(pairs: Iterable[tuple[Expected, object]]) -> float | None:
+    ratio = None
+    for expected, got in pairs:
+        e, g = flat(expected), flat(got)
+        if e is None or g is None or len(e) != len(g):
+            return None
+        for ev, gv in zip(e, g):
+            if abs(ev) < 1e-12:
+                if abs(gv) > 1e-9:
+                    return None
+                continue
+            r = gv / ev
+            if ratio is None:
+                ratio = r
+            elif not close(r, ratio):
+                return None
+    if ratio is None or close(abs(ratio), 1.0) or abs(ratio) < 1e-9:
+        return None
+    return ratio
+
+
+def diagnose_node(kind: str, node: Node, answers: list[tuple[Probe, object]]) -> tuple[str, dict] | None:
+    """The mistake that explains every answer of this node, with its parameters."""
+    numeric = [(p, g) for p, g in answers if flat(g) is not None]
+    if not numeric:
+        return None
+    for mistake in ("sign_error", "missing_upstream", "swapped_operands",
+                    "used_output_for_input", "used_input_for_output"):
+        predictions = [predict(mistake, kind, node, p) for p, _ in numeric]
+        if all(pr is not None for pr in predictions) and all(
+            _matches(pr, g) for pr, (_, g) in zip(predictions, numeric)
+        ):
+            return mistake, {}
+    factor = _common_factor((p.expected, g) for p, g in numeric)
+    if factor is not None:
+        return "off_by_factor", {"factor": round(factor, 6)}
+    return None
+
+
+# --------------------------------------------------------------------------- a whole graph
+
+Mutation = Callable[[Node, float, tuple[float, ...]], tuple[float, ...]]
+
+
+def mutant_backward(graph: Graph, trace: Trace, target: str, mutate: Mutation | None,
+                    keep_consumer: str | None = None) -> dict[str, float]:
+    """Backward with ``target``'s contributions mutated, or (``keep_consumer``) with ``target``'s
+    gradient taken from that one consumer alone, as if ``=`` had overwritten the others."""
+    grads = {name: 0.0 for name in (*graph.inputs, *(n.name for n in graph.nodes))}
+    grads[graph.output] = 1.0
+    for node in reversed(graph.nodes):
+        upstream, local = grads[node.name], trace.locals[node.name]
+        contributions = tuple(upstream * g for g in local)
+        if node.name == target and mutate is not None:
+            contributions = mutate(node, upstream, local)
+        for arg, c in zip(node.args, contributions):
+            if not isinstance(arg, str):
+                continue
+            if arg == target and keep_consumer is not None and node.name != keep_consumer:
+                continue
+            grads[arg] += c
+    return grads
+
+
+def _mutations(node: Node, trace: Trace) -> dict[str, Mutation]:
+    args = trace.args_of(node)
+    out = trace.values[node.name]
+    found: dict[str, Mutation] = {
+        "sign_error": lambda n, u, loc: tuple(-u * g for g in loc),
+        "missing_upstream": lambda n, u, loc: tuple(loc),
+    }
+    if len(node.args) == 2:
+        found["swapped_operands"] = lambda n, u, loc: (u * loc[1], u * loc[0])
+    gate = node.gate
+    if len(node.args) == 1 and gate.from_input and gate.from_output:
+        try:
+            a, b = gate.from_input(out), gate.from_output(args[0])
+            found["used_output_for_input"] = lambda n, u, loc, a=a: (u * a,)
+            found["used_input_for_output"] = lambda n, u, loc, b=b: (u * b,)
+        except (ArithmeticError, ValueError):
+            pass
+    if node.op == "add" and len(node.args) > 1:
+        k = 1.0 / len(node.args)
+        found["off_by_factor"] = lambda n, u, loc, k=k: tuple(k * u * g for g in loc)
+    return found
+
+
+def diagnose_graph(graph: Graph, points: list[Point], answers: list[dict[str, float] | None],
+                   wrt: list[str]) -> list[tuple[str, str, dict]]:
+    """Every (node, mistake, params) whose mutant gives the student's gradients at every point."""
+    usable = [(p, a) for p, a in zip(points, answers) if isinstance(a, dict) and all(
+        isinstance(a.get(w), float) for w in wrt)]
+    if not usable:
+        return []
+    candidates: list[tuple[str, str, dict, Callable[[Point], dict[str, float]]]] = []
+    uses = graph.consumers()
+    depth = graph.depth_from_output()
+    for node in sorted(graph.nodes, key=lambda n: depth.get(n.name, 0)):
+        for mistake, _ in _mutations(node, usable[0][0].trace).items():
+            def run(point, name=node.name, mistake=mistake):
+                mutate = _mutations(graph.by_name[name], point.trace)[mistake]
+                return mutant_backward(graph, point.trace, name, mutate)
+            params = {"factor": 1.0 / len(node.args)} if mistake == "off_by_factor" else {}
+            candidates.append((node.name, mistake, params, run))
+    for name in (*graph.inputs, *(n.name for n in graph.nodes)):
+        consumers = list(dict.fromkeys(uses.get(name, [])))
+        if len(uses.get(name, [])) > 1:
+            for keep in consumers:
+                candidates.append((name, "overwrote_fanout", {"kept": keep, "paths": len(uses[name])},
+                                   lambda point, name=name, keep=keep: mutant_backward(
+                                       graph, point.trace, name, None, keep_consumer=keep)))
+    found = []
+    for node, mistake, params, run in candidates:
+        try:
+            if all(all(close(a[w], run(p)[w]) for w in wrt) for p, a in usable) and not all(
+                all(close(p.trace.grads[w], run(p)[w]) for w in wrt) for p, _ in usable
+            ):
+                found.append((node, mistake, params))
+        except (ArithmeticError, ValueError, KeyError):
+            continue
+    return found
+
+
+def finite(x) -> bool:
+    return isinstance(x, float) and math.isfinite(x)
