@@ -83,6 +83,9 @@ def _graph_survivors(ex: Exercise, task, points: list[Point]) -> list[str]:
         if node.name not in relevant:
             continue
         for mistake, _ in mistakes._mutations(node, points[0].trace).items():
+            if not mistakes.changes_anything(node, points, mistake):
+                continue
+
             def differs(p: Point) -> bool:
                 mutate = mistakes._mutations(node, p.trace)[mistake]
                 got = mistakes.mutant_backward(graph, p.trace, node.name, mutate)
@@ -94,12 +97,12 @@ def _graph_survivors(ex: Exercise, task, points: list[Point]) -> list[str]:
                 continue
     uses = graph.consumers()
     for name, consumers in uses.items():
-        if len(consumers) > 1 and (name in relevant or name in wrt):
-            for keep in dict.fromkeys(consumers):
+        if len(set(consumers)) > 1 and (name in relevant or name in wrt):
+            for keep in mistakes.kept_subsets(consumers):
                 if not any(any(not ex.tolerance.close(mistakes.mutant_backward(
                         graph, p.trace, name, None, keep_consumer=keep)[w], p.trace.grads[w]) for w in wrt)
                         for p in points):
-                    found.append(f"{task.function}: overwrote_fanout at {name} (kept {keep})")
+                    found.append(f"{task.function}: overwrote_fanout at {name} (kept {', '.join(keep)})")
     return found
 
 

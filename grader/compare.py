@@ -41,16 +41,16 @@ def read_reply(result: CallResult | None, probe: Probe) -> Reading:
     if isinstance(expected, tuple):
         if not isinstance(value, list):
             what = value.what if isinstance(value, Bad) else "a single number"
-            return Reading(None, Why("shape", {"expected": len(expected), "got": what}))
+            return Reading(None, Why("shape", {"count": len(expected), "returned": what}))
         if len(value) != len(expected):
-            return Reading(None, Why("shape", {"expected": len(expected), "got": f"{len(value)} values"}))
+            return Reading(None, Why("shape", {"count": len(expected), "returned": f"{len(value)} values"}))
         for item in value:
             if not isinstance(item, float):
                 return _number(item)
         return Reading(value, None)
     if not isinstance(value, dict):
         what = value.what if isinstance(value, Bad) else type(value).__name__
-        return Reading(None, Why("not_a_dict", {"got": what}))
+        return Reading(None, Why("not_a_dict", {"returned": what}))
     missing = [k for k in expected if k not in value]
     if missing:
         return Reading(None, Why("missing_keys", {"keys": missing}))
@@ -144,6 +144,10 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
             node = graph.by_name[name]
             node_answers = answers.get(name, [])
             bad = next((a for _, a in node_answers if isinstance(a, Reading)), None)
+            if bad is not None and bad.problem.code in ("raised", "stopped"):
+                blames.append(Blame(name, None, Why("blame.raised", {"node": name, "op": node.op,
+                                                                     **bad.problem.params})))
+                continue
             if bad is not None and bad.problem.code in ("nan", "not_a_number"):
                 code = "nan" if bad.problem.code == "nan" else "not_a_number"
                 blames.append(Blame(name, code, Why(f"blame.{code}", {"node": name, "op": node.op,
@@ -169,8 +173,10 @@ def _with_mistake(check: Check, mistake: str | None) -> Check:
 def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Point], wrong: list[str]):
     values = [a if isinstance(a, dict) else None for _, a in answers]
     probe_points = [p.point for p, _ in answers]
-    bad = next((a for _, a in answers if isinstance(a, Reading) and a.problem.code in ("nan", "not_a_number")),
-               None)
+    bad = next((a for _, a in answers if isinstance(a, Reading) and a.problem.code in (
+        "nan", "not_a_number", "raised", "stopped")), None)
+    if bad is not None and bad.problem.code in ("raised", "stopped"):
+        return [Blame(wrong[0], None, Why("blame.raised", {"node": wrong[0], **bad.problem.params}))]
     if bad is not None:
         code = bad.problem.code
         return [Blame(wrong[0], code, Why(f"blame.{code}", {"node": wrong[0], **bad.problem.params}))]

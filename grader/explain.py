@@ -21,10 +21,10 @@ T = {
     "not_run": ("실행되지 않았습니다", "not run"),
     "nan": ("숫자가 아닌 {what} 값을 반환했습니다", "returned {what}, not a finite number"),
     "not_a_number": ("숫자 대신 {what_ko}을(를) 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
-    "shape": ("숫자 {expected}개(입력마다 하나)를 반환해야 하는데 {got}을(를) 반환했습니다",
-              "should return {expected} numbers (one per input), returned {got}"),
-    "not_a_dict": ("{{이름: 값}} 사전(dict)을 반환해야 하는데 {got}을(를) 반환했습니다",
-                   "should return a dict {{name: value}}, returned {got}"),
+    "shape": ("숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned}을(를) 반환했습니다",
+              "should return {count} numbers (one per input), returned {returned}"),
+    "not_a_dict": ("{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned}을(를) 반환했습니다",
+                   "should return a dict {{name: value}}, returned {returned}"),
     "missing_keys": ("반환한 사전에 {keys} 키가 없습니다", "the returned dict lacks {keys}"),
     # ------------------------------------------------------------------ blame
     "blame.wrong": ("{node_ko}의 값이 {wrong}/{total}개 점에서 틀렸습니다. 이 게이트의 식을 다시 확인하세요.",
@@ -62,6 +62,13 @@ T = {
         "기울기를 더해야 합니다 (= 가 아니라 +=).",
         "{node_en} feeds {paths} paths but only the gradient from {kept} survived. Gradients add up where a "
         "value fans out (+=, not =)."),
+    "blame.raised": ("{node_ko}: 함수가 값을 돌려주지 못했습니다 — {raised_ko}",
+                     "{node_en}: your function did not return a value — {raised_en}"),
+    "blame.overwrote_fanout_many": (
+        "여러 갈림길({nodes})에서 일부 경로의 기울기만 남았습니다 (남은 것: {kept}). 갈라지는 곳에서는 "
+        "기울기를 더해야 합니다 (= 가 아니라 +=).",
+        "at the fan-outs {nodes}, only part of the gradient survived (kept: {kept}). Gradients add up where "
+        "a value fans out (+=, not =)."),
     "blame.nan": ("{node_ko}: {what} 값을 반환했습니다. 0으로 나누거나 log(0)을 계산하지 않았는지 확인하세요.",
                   "{node_en}: returned {what}. Look for a division by zero or log(0)."),
     "blame.not_a_number": ("{node_ko}: 숫자 대신 {what_ko}을(를) 반환했습니다.",
@@ -125,6 +132,13 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     code = why.code
     if code == "wrong" and check is not None and not check.public:
         code = "wrong_hidden"
+    if code == "blame.overwrote_fanout" and why.params.get("nodes"):
+        code = "blame.overwrote_fanout_many"
+    if why.params.get("gate") and why.params.get("nodes") and code.startswith("blame.") and code in T:
+        lead = ("{gate} 게이트 모두({nodes})에서: " if lang == "ko" else "at every {gate} gate ({nodes}): ")
+        rest = render(Why(code, {k: v for k, v in why.params.items() if k not in ("gate", "nodes", "node")}),
+                      lang, check)
+        return lead.format(gate=why.params["gate"], nodes=", ".join(why.params["nodes"])) + rest.lstrip(": ")
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
     line = p.get("line")
@@ -148,6 +162,11 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "what_en": {"str": "a string"}.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
         "inputs": ", ".join(p.get("wrong_inputs", [])),
+        "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
+        "raised_ko": (f"{line}번째 줄에서 {p.get('type')} 예외: {p['message']}" if kind == "exception"
+                      else STOP_KO.get(kind, p["message"])),
+        "raised_en": (f"raised {p.get('type')}" + (f" at line {line}" if line else "") + f": {p['message']}"
+                      if kind == "exception" else p["message"]),
         "keys": ", ".join(p.get("keys", [])),
     }
     try:

@@ -12,6 +12,7 @@ gradients equal the student's at every point names both the node and the mistake
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Callable, Iterable
 
@@ -136,24 +137,67 @@ def diagnose_node(kind: str, node: Node, answers: list[tuple[Probe, object]]) ->
 Mutation = Callable[[Node, float, tuple[float, ...]], tuple[float, ...]]
 
 
-def mutant_backward(graph: Graph, trace: Trace, target: str, mutate: Mutation | None,
-                    keep_consumer: str | None = None) -> dict[str, float]:
-    """Backward with ``target``'s contributions mutated, or (``keep_consumer``) with ``target``'s
-    gradient taken from that one consumer alone, as if ``=`` had overwritten the others."""
+def mutant_backward(graph: Graph, trace: Trace, target: str | dict[str, Mutation], mutate: Mutation | None,
+                    keep_consumer: str | dict[str, str] | None = None) -> dict[str, float]:
+    """Backward with some nodes' contributions mutated, or with some fan-outs overwritten.
+
+    ``target`` names one node (mutated by ``mutate``) or maps several nodes to their mutations;
+    ``keep_consumer`` keeps, for the fan-out ``target`` (or for each key of a mapping), only the
+    gradient from that one consumer, as if ``=`` had overwritten the others.
+    """
+    mutations = target if isinstance(target, dict) else ({target: mutate} if mutate else {})
+    if isinstance(keep_consumer, dict):
+        keep = {k: _as_set(v) for k, v in keep_consumer.items()}
+    else:
+        keep = {target: _as_set(keep_consumer)} if keep_consumer is not None and isinstance(target, str) else {}
     grads = {name: 0.0 for name in (*graph.inputs, *(n.name for n in graph.nodes))}
     grads[graph.output] = 1.0
     for node in reversed(graph.nodes):
         upstream, local = grads[node.name], trace.locals[node.name]
         contributions = tuple(upstream * g for g in local)
-        if node.name == target and mutate is not None:
-            contributions = mutate(node, upstream, local)
+        if node.name in mutations:
+            contributions = mutations[node.name](node, upstream, local)
         for arg, c in zip(node.args, contributions):
             if not isinstance(arg, str):
                 continue
-            if arg == target and keep_consumer is not None and node.name != keep_consumer:
+            if arg in keep and node.name not in keep[arg]:
                 continue
             grads[arg] += c
     return grads
+
+
+def _factor_params(mistake: str, n_args: int) -> dict:
+    if mistake == "off_by_factor":
+        return {"factor": 0.5}
+    if mistake == "off_by_factor:1/n":
+        return {"factor": f"1/{n_args}" if n_args else "1/n"}
+    return {}
+
+
+def _as_set(kept) -> frozenset[str]:
+    return frozenset([kept]) if isinstance(kept, str) else frozenset(kept)
+
+
+def kept_subsets(consumers: list[str]) -> list[tuple[str, ...]]:
+    """Which consumers' gradients survive when ``=`` overwrote the others: every proper subset
+    that is not empty (the student's order decides which; the numbers tell)."""
+    unique = list(dict.fromkeys(consumers))
+    found = []
+    for size in range(1, len(unique)):
+        found += list(itertools.combinations(unique, size))
+    return found[:15]
+
+
+def changes_anything(node: Node, points: list[Point], mistake: str) -> bool:
+    """Whether a mutation alters the node's contributions at some point (else it is no mutant)."""
+    for p in points:
+        mutate = _mutations(node, p.trace).get(mistake)
+        if mutate is None:
+            continue
+        u, local = p.trace.grads[node.name], p.trace.locals[node.name]
+        if not all(close(a, b) for a, b in zip(mutate(node, u, local), (u * g for g in local))):
+            return True
+    return False
 
 
 def _mutations(node: Node, trace: Trace) -> dict[str, Mutation]:
@@ -173,9 +217,11 @@ def _mutations(node: Node, trace: Trace) -> dict[str, Mutation]:
             found["used_input_for_output"] = lambda n, u, loc, b=b: (u * b,)
         except (ArithmeticError, ValueError):
             pass
-    if node.op == "add" and len(node.args) > 1:
-        k = 1.0 / len(node.args)
-        found["off_by_factor"] = lambda n, u, loc, k=k: tuple(k * u * g for g in loc)
+    if node.op == "add" and len(node.args) > 1:  # "the add gate splits the gradient"
+        found["off_by_factor"] = lambda n, u, loc: tuple(0.5 * u * g for g in loc)
+        if len(node.args) > 2:
+            k = 1.0 / len(node.args)
+            found["off_by_factor:1/n"] = lambda n, u, loc, k=k: tuple(k * u * g for g in loc)
     return found
 
 
@@ -194,15 +240,32 @@ def diagnose_graph(graph: Graph, points: list[Point], answers: list[dict[str, fl
             def run(point, name=node.name, mistake=mistake):
                 mutate = _mutations(graph.by_name[name], point.trace)[mistake]
                 return mutant_backward(graph, point.trace, name, mutate)
-            params = {"factor": 1.0 / len(node.args)} if mistake == "off_by_factor" else {}
-            candidates.append((node.name, mistake, params, run))
-    for name in (*graph.inputs, *(n.name for n in graph.nodes)):
-        consumers = list(dict.fromkeys(uses.get(name, [])))
-        if len(uses.get(name, [])) > 1:
-            for keep in consumers:
-                candidates.append((name, "overwrote_fanout", {"kept": keep, "paths": len(uses[name])},
-                                   lambda point, name=name, keep=keep: mutant_backward(
-                                       graph, point.trace, name, None, keep_consumer=keep)))
+            params = _factor_params(mistake, len(node.args))
+            candidates.append((node.name, mistake.split(":")[0], params, run))
+    for op in dict.fromkeys(n.op for n in graph.nodes):
+        same = [n for n in graph.nodes if n.op == op]
+        if len(same) < 2:
+            continue
+        for mistake in _mutations(same[0], usable[0][0].trace):
+            def run_all(point, same=same, mistake=mistake):
+                found = {n.name: _mutations(n, point.trace).get(mistake) for n in same}
+                return mutant_backward(graph, point.trace, {k: v for k, v in found.items() if v}, None)
+            params = {"gate": op, "nodes": [n.name for n in same], **_factor_params(mistake, 0)}
+            candidates.append((same[0].name, mistake.split(":")[0], params, run_all))
+    fanouts = {name: c for name, c in uses.items() if len(set(c)) > 1}
+    for name, consumers in fanouts.items():
+        for kept in kept_subsets(consumers):
+            candidates.append((name, "overwrote_fanout", {"kept": ", ".join(kept), "paths": len(set(consumers))},
+                               lambda point, name=name, kept=kept: mutant_backward(
+                                   graph, point.trace, name, None, keep_consumer=kept)))
+    if len(fanouts) > 1:
+        options = [kept_subsets(c) for c in fanouts.values()]
+        for kept in itertools.islice(itertools.product(*options), 256):
+            keep = dict(zip(fanouts, kept))
+            candidates.append((next(iter(fanouts)), "overwrote_fanout",
+                               {"kept": "; ".join(f"{k}: {', '.join(v)}" for k, v in keep.items()),
+                                "paths": "several", "nodes": list(fanouts)},
+                               lambda point, keep=keep: mutant_backward(graph, point.trace, {}, None, keep)))
     found = []
     for node, mistake, params, run in candidates:
         try:

@@ -1,0 +1,26 @@
+# s2026009 — 연습 1
+import math
+
+
+def mul_forward(a, b)
+    return a * b
+
+
+def add_forward(*inputs):
+    return sum(inputs)
+
+
+def neg_forward(x):
+    return -x
+
+
+def exp_forward(x):
+    return math.exp(x)
+
+
+def reciprocal_forward(x):
+    return 1 / x
+
+
+def bce_forward(p, y):
+    return -y * math.log(p) - (1 - y) * math.log(1 - p)

@@ -1,0 +1,336 @@
+"""Operating-system layers a child puts on itself before it reads a student's file.
+
+Standard library only, and nothing from ``grader``: the zygote loads this file by path. The work is
+split in two so that each child pays only for a few system calls:
+
+``prepare()`` runs once in the zygote: it sets no_new_privs, moves the zygote into an empty network
+namespace and its own cgroup (v1 ``pids`` and ``memory``), opens a Landlock ruleset (read-only:
+the interpreter's standard library; no writes, no TCP, no signals or abstract sockets outside the
+domain) and assembles a seccomp filter (a deny list, built by hand as classic BPF; no library).
+
+``enter()`` runs in each freshly forked child: death signal, resource limits, an unprivileged uid
+of its own, then ``landlock_restrict_self`` and the seccomp filter. A layer the machine cannot give
+(an ordinary user, an old kernel, macOS) is recorded as off with the reason, never faked.
+"""
+
+import ctypes
+import errno
+import os
+import resource
+import signal
+import struct
+import sys
+
+LINUX = sys.platform.startswith("linux")
+
+# ---------------------------------------------------------------- seccomp deny list (EPERM)
+# Each name's number on x86_64 and on aarch64 (the kernel's generic table), in this order.
+DENY = (
+    "socket socketpair connect bind listen accept accept4 execve execveat ptrace process_vm_readv "
+    "process_vm_writev kcmp pidfd_getfd process_madvise kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo "
+    "pidfd_open pidfd_send_signal mount umount2 unshare setns chroot pivot_root open_tree move_mount fsopen "
+    "fsmount fspick mount_setattr bpf perf_event_open userfaultfd io_uring_setup io_uring_enter "
+    "io_uring_register keyctl add_key request_key personality fanotify_init inotify_add_watch "
+    "name_to_handle_at open_by_handle_at kexec_load kexec_file_load init_module finit_module delete_module "
+    "reboot swapon swapoff acct quotactl syslog settimeofday clock_settime clock_adjtime adjtimex sethostname "
+    "setdomainname shmget msgget semget mq_open memfd_secret move_pages migrate_pages"
+).split()
+X86_64 = (41, 53, 42, 49, 50, 43, 288, 59, 322, 101, 310, 311, 312, 438, 440, 62, 200, 234, 129, 297, 434, 424,
+          165, 166, 272, 308, 161, 155, 428, 429, 430, 432, 433, 442, 321, 298, 323, 425, 426, 427, 250, 248, 249,
+          135, 300, 254, 303, 304, 246, 320, 175, 313, 176, 169, 167, 168, 163, 179, 103, 164, 227, 305, 159, 170,
+          171, 29, 68, 64, 240, 447, 279, 256,
+          57, 58, 172, 173, 134, 139, 180, 212)  # + fork vfork iopl ioperm uselib sysfs nfsservctl lookup_dcookie
+AARCH64 = (198, 199, 203, 200, 201, 202, 242, 221, 281, 117, 270, 271, 272, 438, 440, 129, 130, 131, 138, 240,
+           434, 424, 40, 39, 97, 268, 51, 41, 428, 429, 430, 432, 433, 442, 280, 241, 282, 425, 426, 427, 219, 217,
+           218, 92, 262, 27, 264, 265, 104, 294, 105, 273, 106, 142, 224, 225, 89, 60, 116, 170, 112, 266, 171, 161,
+           162, 194, 186, 190, 180, 447, 239, 238)
+# machine: (AUDIT_ARCH, denied numbers, clone, clone3, first number of a foreign ABI on the same arch)
+ARCHES = {"x86_64": (0xC000003E, X86_64, 56, 435, 0x40000000), "aarch64": (0xC00000B7, AARCH64, 220, 435, None)}
+CLONE_THREAD = 0x00010000
+
+# ---------------------------------------------------------------- Landlock
+SYS_CREATE, SYS_ADD_RULE, SYS_RESTRICT = 444, 445, 446  # the same number on every architecture
+READ_FILE, READ_DIR = 1 << 2, 1 << 3
+FS_BITS = {1: 13, 2: 14, 3: 15, 4: 15, 5: 16}  # ABI → how many access-right bits it handles
+
+PR_SET_PDEATHSIG, PR_SET_NO_NEW_PRIVS, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 38, 22, 2
+CLONE_NEWNET = 0x40000000
+_libc = None
+
+
+def libc():
+    global _libc
+    if _libc is None:
+        _libc = ctypes.CDLL(None, use_errno=True)
+        _libc.syscall.restype = ctypes.c_long
+        _libc.prctl.argtypes = [ctypes.c_int] + [ctypes.c_ulong] * 4
+    return _libc
+
+
+def _check(result: int, what: str) -> int:
+    if result < 0:
+        code = ctypes.get_errno()
+        raise OSError(code, f"{what}: {os.strerror(code)}")
+    return result
+
+
+def _prctl(option: int, arg: int, what: str) -> None:
+    _check(libc().prctl(option, arg, 0, 0, 0), what)
+
+
+class Prepared:
+    """What the zygote built once; children inherit it across fork()."""
+
+    def __init__(self):
+        self.layers: dict[str, str] = {}  # name → "on …" or "off: reason"
+        self.root = os.geteuid() == 0
+        self.ruleset = -1
+        self.filter = None  # (sock_fprog, instruction buffer): both must stay alive
+        self.cgroups: list[str] = []
+        self.memory_cgroup = ""
+        self.memory_limit = 0
+        self.oom_kills = 0
+
+    def on(self, name: str) -> bool:
+        return self.layers.get(name, "").startswith("on")
+
+
+def prepare(options: dict) -> Prepared:
+    """Build every layer the machine allows; ``options["off"]`` lists layers not to use."""
+    p = Prepared()
+    off = set(options.get("off", ()))
+    p.layers["process"] = "on: a fresh process per submission, forked from a clean zygote"
+    p.layers["rlimits"] = "on" if "rlimits" not in off else "off: disabled"
+    steps = (("uid", _prepare_uid), ("netns", _prepare_netns), ("cgroup", _prepare_cgroup),
+             ("landlock", _prepare_landlock), ("seccomp", _prepare_seccomp))
+    if LINUX and not off >= {"landlock", "seccomp"}:
+        try:
+            _prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")
+        except OSError as exc:
+            off |= {"landlock", "seccomp"}
+            p.layers["landlock"] = p.layers["seccomp"] = f"off: {exc}"
+    for name, step in steps:
+        if name in p.layers:
+            continue
+        if name in off:
+            p.layers[name] = "off: disabled"
+            continue
+        try:
+            p.layers[name] = step(p, options)
+        except (OSError, AttributeError, ValueError) as exc:
+            p.layers[name] = f"off: {exc}"
+    return p
+
+
+def _prepare_uid(p: Prepared, options: dict) -> str:
+    if not p.root:
+        return "off: the grader does not run as root, so children keep its user"
+    return f"on: uid {options['uid_base']} + pid, no groups"
+
+
+def _prepare_netns(p: Prepared, options: dict) -> str:
+    if not LINUX:
+        return "off: network namespaces need Linux"
+    if not p.root:
+        return "off: network namespaces need root"
+    _check(libc().unshare(CLONE_NEWNET), "unshare(CLONE_NEWNET)")
+    return "on: empty network namespace (no interface is up)"
+
+
+def _prepare_cgroup(p: Prepared, options: dict) -> str:
+    if not LINUX or not p.root:
+        return "off: cgroups need Linux and root"
+    roots = {}
+    with open("/proc/self/mounts") as mounts:
+        for line in mounts:
+            parts = line.split()
+            if len(parts) > 3 and parts[2] == "cgroup":
+                for ctl in ("memory", "pids"):
+                    if ctl in parts[3].split(","):
+                        roots[ctl] = parts[1]
+    if set(roots) != {"memory", "pids"}:
+        return "off: cgroup v1 memory and pids controllers are not mounted"
+    name = f"grade-zygote-{os.getpid()}"
+    for ctl, root in sorted(roots.items()):
+        _sweep(root)
+        path = os.path.join(root, name)
+        os.mkdir(path, 0o700)
+        p.cgroups.append(path)
+    _write(os.path.join(roots["pids"], name, "pids.max"), "8")
+    p.memory_cgroup = os.path.join(roots["memory"], name)
+    set_memory(p, options["memory"])
+    for path in p.cgroups:
+        _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
+    _write("/proc/self/oom_score_adj", "-1000")  # an out-of-memory kill takes the child, not the zygote
+    p.oom_kills = oom_kills(p)
+    return "on: cgroup v1 (pids.max 8, memory limit per child)"
+
+
+def _sweep(root: str) -> None:
+    """Remove empty cgroups left by zygotes that were killed."""
+    for entry in os.listdir(root):
+        if entry.startswith("grade-zygote-") and not os.path.exists(f"/proc/{entry.rsplit('-', 1)[1]}"):
+            try:
+                os.rmdir(os.path.join(root, entry))
+            except OSError:
+                pass
+
+
+def _write(path: str, text: str) -> None:
+    fd = os.open(path, os.O_WRONLY | os.O_CLOEXEC)
+    try:
+        os.write(fd, text.encode())
+    finally:
+        os.close(fd)
+
+
+def set_memory(p: Prepared, limit: int) -> None:
+    """The cgroup's limit: the child's memory plus room for the zygote that shares the group."""
+    if p.memory_cgroup and limit != p.memory_limit:
+        _write(os.path.join(p.memory_cgroup, "memory.limit_in_bytes"), str(limit + 64 * 1024 * 1024))
+        p.memory_limit = limit
+
+
+def oom_kills(p: Prepared) -> int:
+    if not p.memory_cgroup:
+        return 0
+    try:
+        with open(os.path.join(p.memory_cgroup, "memory.oom_control")) as f:
+            for line in f:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def _prepare_landlock(p: Prepared, options: dict) -> str:
+    if not LINUX:
+        return "off: Landlock needs Linux"
+    abi = libc().syscall(SYS_CREATE, None, 0, 1)
+    if abi < 0:
+        return f"off: Landlock is not enabled in this kernel ({os.strerror(ctypes.get_errno())})"
+    fs = (1 << FS_BITS.get(abi, 16)) - 1
+    net = 3 if abi >= 4 else 0  # bind and connect TCP: no rule, so both are denied
+    scoped = 3 if abi >= 6 else 0  # abstract unix sockets and signals outside the domain
+    attr = struct.pack("QQQ", fs, net, scoped)[: 8 if abi < 4 else 16 if abi < 6 else 24]
+    fd = _check(libc().syscall(SYS_CREATE, attr, len(attr), 0), "landlock_create_ruleset")
+    for path in options["readable"]:
+        try:
+            target = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_DIRECTORY)
+        except OSError:
+            continue
+        try:
+            rule = struct.pack("=Qi", READ_FILE | READ_DIR, target)
+            _check(libc().syscall(SYS_ADD_RULE, fd, 1, rule, 0), f"landlock_add_rule({path})")
+        finally:
+            os.close(target)
+    p.ruleset = _fcntl_dup_high(fd)
+    what = ["read-only standard library, no writes"] + ["no TCP"] * bool(net) + ["signals scoped"] * bool(scoped)
+    return f"on: Landlock ABI {abi} ({', '.join(what)})"
+
+
+def _fcntl_dup_high(fd: int) -> int:
+    import fcntl
+
+    high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
+    os.close(fd)
+    return high
+
+
+def _prepare_seccomp(p: Prepared, options: dict) -> str:
+    if not LINUX:
+        return "off: seccomp needs Linux"
+    machine = os.uname().machine
+    if machine not in ARCHES:
+        return f"off: no system-call table for {machine}"
+    program = build_filter(*ARCHES[machine])
+    buf = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *ins) for ins in program))
+
+    class Prog(ctypes.Structure):
+        _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+    p.filter = (Prog(len(program), ctypes.addressof(buf)), buf)
+    return f"on: seccomp deny list of {len(ARCHES[machine][1]) + 2} system calls"
+
+
+def build_filter(arch: int, denied: tuple, clone: int, clone3: int, foreign: int | None) -> list:
+    """Classic BPF: wrong architecture → kill; denied call → EPERM; clone3 → ENOSYS; else allow.
+
+    ``clone`` is allowed only with CLONE_THREAD (a thread, which RLIMIT_NPROC still bounds).
+    """
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, kill, eperm, enosys = 0x7FFF0000, 0x80000000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    body = [(jge, foreign, "eperm")] if foreign else []
+    body += [(jeq, nr, "eperm") for nr in denied] + [(jeq, clone3, "enosys")]
+    n = len(body)
+    # Layout: 4 head, n body, 3 clone checks, then the returns ALLOW (n+3), EPERM (n+4), ENOSYS (n+5),
+    # counted from the first body instruction; a jump's offset counts from the next instruction.
+    target = {"allow": n + 3, "eperm": n + 4, "enosys": n + 5}
+    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, kill), (ld, 0, 0, 0)]  # arch, then the number
+    prog += [(op, target[where] - i - 1, 0, k) for i, (op, k, where) in enumerate(body)]
+    prog += [(jeq, 0, 2, clone), (ld, 0, 0, 16), (jset, 0, 1, CLONE_THREAD)]  # clone: threads only
+    prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm), (ret, 0, 0, enosys)]
+    return prog
+
+
+# ---------------------------------------------------------------- in the child
+
+
+class LockdownError(Exception):
+    """A layer that worked in the zygote's probe failed in a child: never run the student then."""
+
+    def __init__(self, layer: str, error: BaseException):
+        self.layer = layer
+        super().__init__(f"{layer}: {error}")
+
+
+def enter(p: Prepared, uid: int, limits: dict) -> None:
+    """Lock this (freshly forked) process down, in an order where each step still has what it needs."""
+    steps = [("process", _die_with_zygote), ("cgroup", _let_oom_take_me), ("rlimits", lambda: _rlimits(limits)),
+             ("uid", lambda: _drop_uid(uid)), ("landlock", lambda: _landlock(p)), ("seccomp", lambda: _seccomp(p))]
+    for layer, step in steps:
+        if p.on(layer):
+            try:
+                step()
+            except BaseException as exc:  # noqa: BLE001
+                raise LockdownError(layer, exc) from None
+
+
+def _die_with_zygote() -> None:
+    if LINUX:
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "death signal")
+
+
+def _let_oom_take_me() -> None:
+    _write("/proc/self/oom_score_adj", "1000")
+
+
+def _drop_uid(uid: int) -> None:
+    os.setgroups([])
+    os.setresgid(uid, uid, uid)
+    os.setresuid(uid, uid, uid)
+
+
+def _landlock(p: Prepared) -> None:
+    _check(libc().syscall(SYS_RESTRICT, p.ruleset, 0), "landlock_restrict_self")
+    os.close(p.ruleset)
+
+
+def _seccomp(p: Prepared) -> None:
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(p.filter[0]), "seccomp")
+
+
+def _rlimits(limits: dict) -> None:
+    cpu = int(limits["cpu"])
+    wanted = [("RLIMIT_CPU", cpu), ("RLIMIT_AS", limits["memory"]), ("RLIMIT_FSIZE", 0), ("RLIMIT_NOFILE", 16),
+              ("RLIMIT_CORE", 0), ("RLIMIT_NPROC", 0), ("RLIMIT_MEMLOCK", 0), ("RLIMIT_MSGQUEUE", 0)]
+    for name, value in wanted:
+        which = getattr(resource, name, None)
+        if which is None:
+            continue
+        try:
+            resource.setrlimit(which, (value, value))  # soft = hard: the kernel's SIGKILL, not a signal to ignore
+        except (ValueError, OSError):
+            if name in ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE"):
+                raise

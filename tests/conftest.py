@@ -1,0 +1,25 @@
+"""Shared helpers: paths of the course and a quick way to grade a source string."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+EXERCISES = ROOT / "exercises"
+SOLUTIONS = ROOT / "solutions"
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+@pytest.fixture
+def grade_text(tmp_path):
+    """Grade ``source`` as the student file ``<exercise>.py`` and return the Verdict."""
+    from grader import api
+
+    def run(exercise: str, source: str, **kwargs):
+        path = tmp_path / f"{exercise}.py"
+        path.write_text(source, encoding="utf-8")
+        return api.submit(path, kwargs.pop("exercise", exercise), exercises_dir=EXERCISES, **kwargs)
+
+    return run

@@ -1,0 +1,70 @@
+"""Blame falls on the node where the pass first meets the error, and only on nodes really wrong."""
+
+from __future__ import annotations
+
+from tests.conftest import SOLUTIONS
+
+
+def solution(exercise: str) -> str:
+    return (SOLUTIONS / f"{exercise}.py").read_text(encoding="utf-8")
+
+
+def test_gradient_task_blames_the_wrong_node_nearest_the_output(grade_text):
+    # add_backward covers z (three inputs, far from L) and d (e + 1, near L): both halved.
+    source = solution("exercise03") + (
+        "\n\ndef add_backward(*args):\n    *inputs, upstream = args\n"
+        "    return tuple(upstream / 2 for _ in inputs)\n")
+    task = next(t for t in grade_text("exercise03", source).tasks if t.function == "add_backward")
+    assert task.blame.node == "d"
+    assert [b.node for b in task.also] == ["z"]
+
+
+def test_forward_task_blames_the_wrong_node_nearest_the_inputs(grade_text):
+    source = solution("exercise01") + "\n\ndef add_forward(*inputs):\n    return sum(inputs) + 0.5\n"
+    task = next(t for t in grade_text("exercise01", source).tasks if t.function == "add_forward")
+    assert task.blame.node == "z"
+    assert [b.node for b in task.also] == ["d"]
+
+
+def test_only_the_wrong_gate_is_blamed_not_the_gates_after_it(grade_text):
+    # A wrong exp_backward must not make neg, add or mul look wrong: each is probed with the
+    # correct upstream gradient.
+    source = solution("exercise03") + "\n\ndef exp_backward(x, upstream, out):\n    return out\n"
+    verdict = grade_text("exercise03", source)
+    failed = [t.function for t in verdict.tasks if not t.passed]
+    assert failed == ["exp_backward"]
+    assert verdict.score == verdict.max_score - 1
+
+
+def test_two_sign_errors_that_cancel_in_the_leaf_gradients_are_still_caught(grade_text):
+    # Flipping the sign at neg and at exp leaves every leaf gradient right. Per-node checks
+    # still see two wrong gates; the end-to-end table shows the leaves unchanged.
+    source = solution("exercise03") + (
+        "\n\ndef neg_backward(x, upstream, out=None):\n    return upstream\n"
+        "\n\ndef exp_backward(x, upstream, out):\n    return -upstream * out\n")
+    verdict = grade_text("exercise03", source)
+    failed = {t.function: t.blame for t in verdict.tasks if not t.passed}
+    assert set(failed) == {"neg_backward", "exp_backward"}
+    assert failed["neg_backward"].mistake == failed["exp_backward"].mistake == "sign_error"
+    leaves = next(e for e in verdict.effect if e.what == "gradients" and e.point == "public-1")
+    assert all(abs(r.got - r.expected) < 1e-9 for r in leaves.rows)
+
+
+def test_end_to_end_effect_shows_the_students_leaf_gradients(grade_text):
+    source = solution("exercise03") + "\n\ndef exp_backward(x, upstream, out):\n    return out\n"
+    verdict = grade_text("exercise03", source)
+    effect = next(e for e in verdict.effect if e.what == "gradients" and e.point == "public-1")
+    rows = {r.name: r for r in effect.rows}
+    assert round(rows["w0"].expected, 6) == -0.268941
+    # exp without upstream: dL/dz becomes -0.367879 (backprop.md, mistake 2)
+    assert round(rows["w0"].got, 6) == -0.367879
+
+
+def test_hidden_points_never_show_the_expected_value(grade_text):
+    verdict = grade_text("exercise02", "def neg_local_grad(x):\n    return 1.0\n", secret="s3cret")
+    checks = next(t for t in verdict.tasks if t.function == "neg_local_grad").checks
+    hidden = [c for c in checks if not c.public]
+    assert hidden and all(c.expected is None for c in hidden)
+    assert all(c.point.startswith("hidden-") for c in hidden)
+    assert all("not shown" in c.message for c in hidden)
+    assert any(c.public and c.expected == -1.0 for c in checks)
