@@ -31,7 +31,9 @@ def read_submission(path: Path) -> tuple[str | None, Failure | None]:
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder, not a .py file") from None
     if len(raw) > MAX_SOURCE_BYTES:
-        return None, Failure("bad_file", Why("bad_file", {"message": f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB"}))
+        return None, Failure(
+            "bad_file", Why("bad_file", {"message": f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB"})
+        )
     if b"\0" in raw:
         return None, Failure("bad_file", Why("bad_file", {"message": "the file is binary, not Python source"}))
     try:
@@ -40,9 +42,15 @@ def read_submission(path: Path) -> tuple[str | None, Failure | None]:
         return None, Failure("bad_file", Why("bad_file", {"message": f"the file is not UTF-8 text (byte {exc.start})"}))
 
 
-def submit(path: Path, exercise: str | Exercise | None = None, student: str | None = None,
-           lang: str = "en", exercises_dir: Path | None = None, secret: str | None = None,
-           limits: Limits | None = None) -> Verdict:
+def submit(
+    path: Path,
+    exercise: str | Exercise | None = None,
+    student: str | None = None,
+    lang: str = "en",
+    exercises_dir: Path | None = None,
+    secret: str | None = None,
+    limits: Limits | None = None,
+) -> Verdict:
     """Grade one student file. ``secret`` draws hidden points (instructor grading)."""
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
@@ -55,8 +63,16 @@ def submit(path: Path, exercise: str | Exercise | None = None, student: str | No
 
 
 def _failed(ex: Exercise, student: str | None, failure: Failure, output: str = "") -> Verdict:
-    return Verdict(ex.id, student, "error", 0.0, ex.max_score, failure, output=output,
-                   points={f"public-{i + 1}": dict(p) for i, p in enumerate(ex.points)})
+    return Verdict(
+        ex.id,
+        student,
+        "error",
+        0.0,
+        ex.max_score,
+        failure,
+        output=output,
+        points={f"public-{i + 1}": dict(p) for i, p in enumerate(ex.points)},
+    )
 
 
 def _load_failure(report: LoadReport, seconds: float) -> Failure:
@@ -69,8 +85,9 @@ def _load_failure(report: LoadReport, seconds: float) -> Failure:
     return Failure(report.kind or "crash", Why(code, params), line=report.line)
 
 
-def grade_source(ex: Exercise, source: str, filename: str, points: list[Point], student: str | None,
-                 limits: Limits | None = None) -> Verdict:
+def grade_source(
+    ex: Exercise, source: str, filename: str, points: list[Point], student: str | None, limits: Limits | None = None
+) -> Verdict:
     lim = limits or Limits(ex.limits.seconds_per_call, ex.limits.seconds_to_load, ex.limits.memory_mb)
     functions = [t.function for t in ex.tasks]
     probes = probes_for(ex, points)
@@ -93,8 +110,18 @@ def grade_source(ex: Exercise, source: str, filename: str, points: list[Point], 
         effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
         output = session.output
     score = round(sum(t.score for t in tasks), 4)
-    return Verdict(ex.id, student, "graded", score, ex.max_score, None, tuple(tasks), output,
-                   points={p.label: p.values for p in points if p.public}, effect=effects)
+    return Verdict(
+        ex.id,
+        student,
+        "graded",
+        score,
+        ex.max_score,
+        None,
+        tuple(tasks),
+        output,
+        points={p.label: p.values for p in points if p.public},
+        effect=effects,
+    )
 
 
 def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]):
@@ -108,17 +135,28 @@ def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]
             errors[probe.task] = Failure("missing_function", Why("missing_function", {"function": task.function}))
             continue
         if sig.get("not_function"):
-            errors[probe.task] = Failure("bad_signature", Why("not_function", {
-                "function": task.function, "what": sig["not_function"]}))
+            errors[probe.task] = Failure(
+                "bad_signature", Why("not_function", {"function": task.function, "what": sig["not_function"]})
+            )
             continue
         where = f"{probe.point.label}" + (f", node {probe.node}" if probe.node else "")
         call = call_for(pid, probe, task, sig, where)
         problem = signature_problem(sig, call)
         if problem:
             node = ex.built.by_name.get(probe.node or "")
-            errors[probe.task] = Failure("bad_signature", Why("bad_signature", {
-                "function": task.function, "problem": problem, "line": sig.get("line"),
-                "call": describe_call(task, node, len(probe.args))}), line=sig.get("line"))
+            errors[probe.task] = Failure(
+                "bad_signature",
+                Why(
+                    "bad_signature",
+                    {
+                        "function": task.function,
+                        "problem": problem,
+                        "line": sig.get("line"),
+                        "call": describe_call(task, node, len(probe.args)),
+                    },
+                ),
+                line=sig.get("line"),
+            )
             calls = [c for c in calls if probes[c.id].task != probe.task]
             continue
         calls.append(call)
@@ -131,16 +169,22 @@ def _effects(ex, points, probes, results, signatures, session, task_errors):
     ok_tasks = [t for i, t in enumerate(ex.tasks) if i not in task_errors]
     found = ()
     if any(t.kind in ("local_grad", "backward") for t in ok_tasks):
-        answers = {(p.node, p.point.label): results[pid].value for pid, p in enumerate(probes)
-                   if pid in results and results[pid].ok and ex.tasks[p.task].kind == "local_grad"}
+        answers = {
+            (p.node, p.point.label): results[pid].value
+            for pid, p in enumerate(probes)
+            if pid in results and results[pid].ok and ex.tasks[p.task].kind == "local_grad"
+        }
         answers = {k: (v if isinstance(v, list) else [v]) for k, v in answers.items()}
         found += effect.backward_effect(ex, public, answers, sigs, session.run)
     if any(t.kind == "forward" for t in ok_tasks):
         found += effect.forward_effect(ex, public, sigs, session.run)
     for i, task in enumerate(ex.tasks):
         if task.kind == "step" and i not in task_errors:
-            answers = {p.point.label: results[pid].value for pid, p in enumerate(probes)
-                       if p.task == i and pid in results and results[pid].ok}
+            answers = {
+                p.point.label: results[pid].value
+                for pid, p in enumerate(probes)
+                if p.task == i and pid in results and results[pid].ok
+            }
             found += effect.step_effect(ex, task, public, answers)
     return found
 
@@ -154,7 +198,9 @@ def trace(exercise: str, at: dict[str, float], exercises_dir: Path | None = None
     point = {k: float(v) for k, v in ex.points[0].items()}
     for name, value in at.items():
         if name not in ex.graph.inputs:
-            raise UsageError(f"--at {name}=…: '{name}' is not an input of {ex.id} (inputs: {', '.join(ex.graph.inputs)})")
+            raise UsageError(
+                f"--at {name}=…: '{name}' is not an input of {ex.id} (inputs: {', '.join(ex.graph.inputs)})"
+            )
         point[name] = value
     try:
         tr = reference_trace(ex.built, point)
@@ -162,9 +208,20 @@ def trace(exercise: str, at: dict[str, float], exercises_dir: Path | None = None
         raise UsageError(f"the reference is undefined at this point: {exc}") from None
     graph = ex.built
     return {
-        "exercise": ex.id, "point": point, "output": graph.output, "value": tr.values[graph.output],
-        "nodes": {n.name: {"op": n.op, "args": list(n.args), "value": tr.values[n.name],
-                           "grad": tr.grads[n.name], "local": list(tr.locals[n.name])} for n in graph.nodes},
+        "exercise": ex.id,
+        "point": point,
+        "output": graph.output,
+        "value": tr.values[graph.output],
+        "nodes": {
+            n.name: {
+                "op": n.op,
+                "args": list(n.args),
+                "value": tr.values[n.name],
+                "grad": tr.grads[n.name],
+                "local": list(tr.locals[n.name]),
+            }
+            for n in graph.nodes
+        },
         "inputs": {name: {"value": tr.values[name], "grad": tr.grads[name]} for name in graph.inputs},
     }
 

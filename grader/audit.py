@@ -19,8 +19,7 @@ from grader.probes import probes_for
 from grader.spec import Exercise
 
 CHECK_SEED = b"grade-check"
-NODE_MUTANTS = ("sign_error", "missing_upstream", "swapped_operands", "used_output_for_input",
-                "used_input_for_output")
+NODE_MUTANTS = ("sign_error", "missing_upstream", "swapped_operands", "used_output_for_input", "used_input_for_output")
 
 
 @dataclass
@@ -51,7 +50,13 @@ def surviving_mutants(ex: Exercise, points: list[Point]) -> list[str]:
                 applicable, caught = False, False
                 for probe in mine:
                     node = ex.built.by_name[probe.node]
-                    predicted = mistakes.predict(mistake, task.kind, node, probe)
+                    if (
+                        task.kind != "forward"
+                        and not mistakes.is_real_mutant(node, mistake, node.name == ex.graph.output)
+                        or (mistake == "missing_upstream" and task.kind != "backward")
+                    ):
+                        continue
+                    predicted = mistakes.predict(mistake, task.kind, node, probe, allow_same=True)
                     if predicted is None:
                         continue
                     applicable = True
@@ -83,13 +88,14 @@ def _graph_survivors(ex: Exercise, task, points: list[Point]) -> list[str]:
         if node.name not in relevant:
             continue
         for mistake, _ in mistakes._mutations(node, points[0].trace).items():
-            if not mistakes.changes_anything(node, points, mistake):
+            if not mistakes.is_real_mutant(node, mistake, node.name == graph.output):
                 continue
 
-            def differs(p: Point) -> bool:
+            def differs(p: Point, node=node, mistake=mistake) -> bool:
                 mutate = mistakes._mutations(node, p.trace)[mistake]
                 got = mistakes.mutant_backward(graph, p.trace, node.name, mutate)
                 return any(not ex.tolerance.close(got[w], p.trace.grads[w]) for w in wrt)
+
             try:
                 if not any(differs(p) for p in points):
                     found.append(f"{task.function}: {mistake} at node {node.name}")
@@ -99,9 +105,16 @@ def _graph_survivors(ex: Exercise, task, points: list[Point]) -> list[str]:
     for name, consumers in uses.items():
         if len(set(consumers)) > 1 and (name in relevant or name in wrt):
             for keep in mistakes.kept_subsets(consumers):
-                if not any(any(not ex.tolerance.close(mistakes.mutant_backward(
-                        graph, p.trace, name, None, keep_consumer=keep)[w], p.trace.grads[w]) for w in wrt)
-                        for p in points):
+                if not any(
+                    any(
+                        not ex.tolerance.close(
+                            mistakes.mutant_backward(graph, p.trace, name, None, keep_consumer=keep)[w],
+                            p.trace.grads[w],
+                        )
+                        for w in wrt
+                    )
+                    for p in points
+                ):
                     found.append(f"{task.function}: overwrote_fanout at {name} (kept {', '.join(keep)})")
     return found
 
@@ -123,8 +136,10 @@ def same_gradients(ex: Exercise, other: Exercise, points: list[Point]) -> list[s
         theirs = trace(other.built, {k: p.values.get(k, 0.0) for k in other.graph.inputs})
         for name in shared:
             if not ex.tolerance.close(p.trace.grads[name], theirs.grads[name]):
-                problems.append(f"at {p.label}, d{ex.graph.output}/d{name} is {p.trace.grads[name]:.6g} here "
-                                f"but {theirs.grads[name]:.6g} in {other.id}")
+                problems.append(
+                    f"at {p.label}, d{ex.graph.output}/d{name} is {p.trace.grads[name]:.6g} here "
+                    f"but {theirs.grads[name]:.6g} in {other.id}"
+                )
     return problems
 
 
@@ -157,8 +172,14 @@ def audit(ex: Exercise, find) -> Audit:
     verdict = api.submit(solution, ex)
     result.solution, result.score = str(solution), verdict.score
     if not verdict.full_marks:
-        why = verdict.error.message if verdict.error else "; ".join(
-            f"{t.function}: {t.blame.message if t.blame else (t.error.message if t.error else 'failed')}"
-            for t in verdict.tasks if not t.passed)
+        why = (
+            verdict.error.message
+            if verdict.error
+            else "; ".join(
+                f"{t.function}: {t.blame.message if t.blame else (t.error.message if t.error else 'failed')}"
+                for t in verdict.tasks
+                if not t.passed
+            )
+        )
         result.problems.append(f"the solution scores {verdict.score:g}/{verdict.max_score:g}: {why}")
     return result

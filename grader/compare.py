@@ -83,8 +83,14 @@ def _jsonable(value):
     return list(value) if isinstance(value, tuple) else value
 
 
-def grade_task(exercise: Exercise, index: int, task: Task, probes: list[tuple[int, Probe]],
-               results: dict[int, CallResult], points: list[Point]) -> TaskResult:
+def grade_task(
+    exercise: Exercise,
+    index: int,
+    task: Task,
+    probes: list[tuple[int, Probe]],
+    results: dict[int, CallResult],
+    points: list[Point],
+) -> TaskResult:
     """Checks for every probe of one task, its score, and its blame."""
     checks: list[Check] = []
     answers: dict[str | None, list[tuple[Probe, object]]] = {}
@@ -94,25 +100,33 @@ def grade_task(exercise: Exercise, index: int, task: Task, probes: list[tuple[in
         ok = reading.problem is None and is_close(exercise.tolerance, reading.value, probe.expected)
         if reading.problem and reading.problem.code == "stopped" and stopped is None:
             params = reading.problem.params
-            stopped = Failure(params["kind"], Why("stopped_at", {**params, "function": task.function,
-                                                                  "point": probe.point.label,
-                                                                  "node": probe.node}))
+            stopped = Failure(
+                params["kind"],
+                Why(
+                    "stopped_at", {**params, "function": task.function, "point": probe.point.label, "node": probe.node}
+                ),
+            )
         for name, expected, got in _split(task, probe, reading):
-            checks.append(Check(
-                point=probe.point.label, node=name,
-                expected=_jsonable(expected) if probe.point.public else None,
-                got=_jsonable(got) if got is not None else None,
-                ok=ok if name == probe.node else (reading.problem is None and exercise.tolerance.close(
-                    got, expected)),
-                public=probe.point.public,
-                why=reading.problem or (None if ok else Why("wrong")),
-            ))
+            checks.append(
+                Check(
+                    point=probe.point.label,
+                    node=name,
+                    expected=_jsonable(expected) if probe.point.public else None,
+                    got=_jsonable(got) if got is not None else None,
+                    ok=ok
+                    if name == probe.node
+                    else (reading.problem is None and exercise.tolerance.close(got, expected)),
+                    public=probe.point.public,
+                    why=reading.problem or (None if ok else Why("wrong")),
+                )
+            )
         answers.setdefault(probe.node, []).append((probe, reading.value if not reading.problem else reading))
     passed = sum(c.ok for c in checks)
     score = round(task.score * passed / len(checks), 4) if checks else 0.0
     blame, also, checks = _blame(exercise, task, checks, answers, points)
-    return TaskResult(task.function, task.kind, score, task.score, passed == len(checks), tuple(checks),
-                      blame, tuple(also), stopped)
+    return TaskResult(
+        task.function, task.kind, score, task.score, passed == len(checks), tuple(checks), blame, tuple(also), stopped
+    )
 
 
 def _split(task: Task, probe: Probe, reading: Reading):
@@ -145,20 +159,30 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
             node_answers = answers.get(name, [])
             bad = next((a for _, a in node_answers if isinstance(a, Reading)), None)
             if bad is not None and bad.problem.code in ("raised", "stopped"):
-                blames.append(Blame(name, None, Why("blame.raised", {"node": name, "op": node.op,
-                                                                     **bad.problem.params})))
+                blames.append(
+                    Blame(name, None, Why("blame.raised", {"node": name, "op": node.op, **bad.problem.params}))
+                )
                 continue
             if bad is not None and bad.problem.code in ("nan", "not_a_number"):
                 code = "nan" if bad.problem.code == "nan" else "not_a_number"
-                blames.append(Blame(name, code, Why(f"blame.{code}", {"node": name, "op": node.op,
-                                                                     **bad.problem.params})))
+                blames.append(
+                    Blame(name, code, Why(f"blame.{code}", {"node": name, "op": node.op, **bad.problem.params}))
+                )
                 continue
             found = mistakes.diagnose_node(task.kind, node, node_answers)
             mistake, params = found if found else (None, {})
             count = sum(1 for c in checks if c.node == name and not c.ok)
             total = sum(1 for c in checks if c.node == name)
-            blames.append(Blame(name, mistake, Why(f"blame.{mistake or 'wrong'}", {
-                "node": name, "op": node.op, "wrong": count, "total": total, **params})))
+            blames.append(
+                Blame(
+                    name,
+                    mistake,
+                    Why(
+                        f"blame.{mistake or 'wrong'}",
+                        {"node": name, "op": node.op, "wrong": count, "total": total, **params},
+                    ),
+                )
+            )
     marked = {b.node: b.mistake for b in blames}
     checks = [c if c.ok or c.mistake else _with_mistake(c, marked.get(c.node)) for c in checks]
     return blames[0], blames[1:], checks
@@ -173,8 +197,14 @@ def _with_mistake(check: Check, mistake: str | None) -> Check:
 def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Point], wrong: list[str]):
     values = [a if isinstance(a, dict) else None for _, a in answers]
     probe_points = [p.point for p, _ in answers]
-    bad = next((a for _, a in answers if isinstance(a, Reading) and a.problem.code in (
-        "nan", "not_a_number", "raised", "stopped")), None)
+    bad = next(
+        (
+            a
+            for _, a in answers
+            if isinstance(a, Reading) and a.problem.code in ("nan", "not_a_number", "raised", "stopped")
+        ),
+        None,
+    )
     if bad is not None and bad.problem.code in ("raised", "stopped"):
         return [Blame(wrong[0], None, Why("blame.raised", {"node": wrong[0], **bad.problem.params}))]
     if bad is not None:
@@ -187,8 +217,16 @@ def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Poi
         node, mistake, params = found[0]
         others = [f"{n} ({m})" for n, m, _ in found[1:4]]
         op = exercise.built.by_name[node].op if node in exercise.built.by_name else "input"
-        return [Blame(node, mistake, Why(f"blame.{mistake}", {"node": node, "op": op, "wrong_inputs": wrong,
-                                                               "alternatives": others, **params}))]
+        return [
+            Blame(
+                node,
+                mistake,
+                Why(
+                    f"blame.{mistake}",
+                    {"node": node, "op": op, "wrong_inputs": wrong, "alternatives": others, **params},
+                ),
+            )
+        ]
     return [Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))]
 
 
@@ -204,10 +242,10 @@ def _step_blame(task: Task, answers, wrong: list[str]) -> Blame:
     if fits(lambda w, g: w + lr * g):
         return Blame(wrong[0], "ascent", Why("blame.ascent", {"node": wrong[0], "lr": lr}))
     ratio = mistakes._common_factor(
-        ({k: p.point.values[k] - a[k] for k in a}, {k: lr * p.point.trace.grads[k] for k in a})
-        for p, a in usable
+        ({k: p.point.values[k] - a[k] for k in a}, {k: lr * p.point.trace.grads[k] for k in a}) for p, a in usable
     )
     if ratio is not None:
-        return Blame(wrong[0], "off_by_factor", Why("blame.step_factor", {"node": wrong[0],
-                                                                          "factor": round(1 / ratio, 6)}))
+        return Blame(
+            wrong[0], "off_by_factor", Why("blame.step_factor", {"node": wrong[0], "factor": round(1 / ratio, 6)})
+        )
     return Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))

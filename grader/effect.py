@@ -43,8 +43,13 @@ def owners(exercise: Exercise, kinds: tuple[str, ...]) -> dict[str, tuple[int, T
     return found
 
 
-def backward_effect(exercise: Exercise, points: list[Point], local_answers: dict[tuple[str, str], object],
-                    signatures: dict[str, dict], ask: Ask) -> tuple[Effect, ...]:
+def backward_effect(
+    exercise: Exercise,
+    points: list[Point],
+    local_answers: dict[tuple[str, str], object],
+    signatures: dict[str, dict],
+    ask: Ask,
+) -> tuple[Effect, ...]:
     """Input gradients with the student's local_grad and backward gates in the chain."""
     graph = exercise.built
     owned = owners(exercise, ("local_grad", "backward"))
@@ -70,8 +75,15 @@ def backward_effect(exercise: Exercise, points: list[Point], local_answers: dict
                     state.apply(node, tuple(values) + state.point.trace.locals[node.name][n:], scaled=False)
                 else:
                     task = owner[1]
-                    probe = Probe(owner[0], state.point, node.name, state.point.trace.args_of(node),
-                                  state.grads[node.name], state.point.trace.values[node.name], 0.0)
+                    probe = Probe(
+                        owner[0],
+                        state.point,
+                        node.name,
+                        state.point.trace.args_of(node),
+                        state.grads[node.name],
+                        state.point.trace.values[node.name],
+                        0.0,
+                    )
                     call = call_for(next(_ids), probe, task, signatures.get(task.function, {}), "")
                     calls.append(call)
                     batch.append((call.id, state, node))
@@ -89,9 +101,13 @@ def backward_effect(exercise: Exercise, points: list[Point], local_answers: dict
         elif not any(s.progressed for s in states.values()):
             break
     return tuple(
-        Effect(s.point.label, "gradients", tuple(
-            EffectRow(name, s.point.trace.grads[name], s.grads[name]) for name in graph.inputs))
-        for s in states.values() if not s.failed and not s.pending
+        Effect(
+            s.point.label,
+            "gradients",
+            tuple(EffectRow(name, s.point.trace.grads[name], s.grads[name]) for name in graph.inputs),
+        )
+        for s in states.values()
+        if not s.failed and not s.pending
     )
 
 
@@ -124,8 +140,9 @@ class _BackState:
         self.progressed = True
 
 
-def forward_effect(exercise: Exercise, points: list[Point], signatures: dict[str, dict],
-                   ask: Ask) -> tuple[Effect, ...]:
+def forward_effect(
+    exercise: Exercise, points: list[Point], signatures: dict[str, dict], ask: Ask
+) -> tuple[Effect, ...]:
     """Every node's value with the student's forward gates in the pass."""
     graph = exercise.built
     owned = owners(exercise, ("forward",))
@@ -159,9 +176,13 @@ def forward_effect(exercise: Exercise, points: list[Point], signatures: dict[str
                 else:
                     values[p.label][node.name] = got[0]
     return tuple(
-        Effect(p.label, "values", tuple(
-            EffectRow(n.name, p.trace.values[n.name], values[p.label][n.name]) for n in graph.nodes))
-        for p in points if p.label not in failed
+        Effect(
+            p.label,
+            "values",
+            tuple(EffectRow(n.name, p.trace.values[n.name], values[p.label][n.name]) for n in graph.nodes),
+        )
+        for p in points
+        if p.label not in failed
     )
 
 
@@ -184,10 +205,16 @@ def step_effect(exercise: Exercise, task: Task, points: list[Point], answers: di
         except EvaluationError:
             continue
         out = graph.output
-        found.append(Effect(p.label, "loss", (
-            EffectRow(f"{out} (before)", p.trace.values[out], p.trace.values[out]),
-            EffectRow(f"{out} (after)", after_ref, after_mine),
-        )))
+        found.append(
+            Effect(
+                p.label,
+                "loss",
+                (
+                    EffectRow(f"{out} (before)", p.trace.values[out], p.trace.values[out]),
+                    EffectRow(f"{out} (after)", after_ref, after_mine),
+                ),
+            )
+        )
     return tuple(found)
 
 

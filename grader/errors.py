@@ -1,13 +1,13 @@
 """Errors raised by grader code. A student's mistake is never one of these: it is a value in a Verdict.
 
-    GraderError                     caught only in cli.py; exit code 2 unless said otherwise
-    ├── UsageError                  bad command-line use: a file that does not exist, a bad option
-    ├── ExerciseError(path, line, where)
-    │                               bad instructor input: YAML, a schema violation, a graph that
-    │                               does not make sense, a public point where the reference is
-    │                               undefined; names the file, the line and the key path
-    └── SandboxError                our fault, not the student's: the child could not be started
-                                    or spoke outside the protocol in a way no student code can
+GraderError                     caught only in cli.py; exit code 2 unless said otherwise
+├── UsageError                  bad command-line use: a file that does not exist, a bad option
+├── ExerciseError(path, line, where)
+│                               bad instructor input: YAML, a schema violation, a graph that
+│                               does not make sense, a public point where the reference is
+│                               undefined; names the file, the line and the key path
+└── SandboxError                our fault, not the student's: the child could not be started
+                                or spoke outside the protocol in a way no student code can
 """
 
 from __future__ import annotations

@@ -14,84 +14,117 @@ from grader.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
 T = {
     # ------------------------------------------------------------------ checks
     "wrong": ("기대값 {expected}, 제출값 {got}", "expected {expected}, got {got}"),
-    "wrong_hidden": ("값이 틀렸습니다 (제출값 {got}; 이 점의 정답은 공개하지 않습니다)",
-                     "wrong (got {got}; the answer at this point is not shown)"),
+    "wrong_hidden": (
+        "값이 틀렸습니다 (제출값 {got}; 이 점의 정답은 공개하지 않습니다)",
+        "wrong (got {got}; the answer at this point is not shown)",
+    ),
     "raised": ("{line_ko}{type} 예외가 발생했습니다: {message}", "raised {type}{line_en}: {message}"),
     "stopped": ("{message_ko}", "{message}"),
     "not_run": ("실행되지 않았습니다", "not run"),
     "nan": ("숫자가 아닌 {what} 값을 반환했습니다", "returned {what}, not a finite number"),
     "not_a_number": ("숫자 대신 {what_ko}을(를) 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
-    "shape": ("숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned}을(를) 반환했습니다",
-              "should return {count} numbers (one per input), returned {returned}"),
-    "not_a_dict": ("{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned}을(를) 반환했습니다",
-                   "should return a dict {{name: value}}, returned {returned}"),
+    "shape": (
+        "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned}을(를) 반환했습니다",
+        "should return {count} numbers (one per input), returned {returned}",
+    ),
+    "not_a_dict": (
+        "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned}을(를) 반환했습니다",
+        "should return a dict {{name: value}}, returned {returned}",
+    ),
     "missing_keys": ("반환한 사전에 {keys} 키가 없습니다", "the returned dict lacks {keys}"),
     # ------------------------------------------------------------------ blame
-    "blame.wrong": ("{node_ko}의 값이 {wrong}/{total}개 점에서 틀렸습니다. 이 게이트의 식을 다시 확인하세요.",
-                    "{node_en} is wrong at {wrong} of {total} points. Check this gate's formula."),
-    "blame.sign_error": ("{node_ko}: 부호가 반대입니다. 마이너스 부호를 확인하세요.",
-                         "{node_en}: the sign is flipped. Check the minus signs."),
+    "blame.wrong": (
+        "{node_ko}의 값이 {wrong}/{total}개 점에서 틀렸습니다. 이 게이트의 식을 다시 확인하세요.",
+        "{node_en} is wrong at {wrong} of {total} points. Check this gate's formula.",
+    ),
+    "blame.sign_error": (
+        "{node_ko}: 부호가 반대입니다. 마이너스 부호를 확인하세요.",
+        "{node_en}: the sign is flipped. Check the minus signs.",
+    ),
     "blame.missing_upstream": (
         "{node_ko}: 국소 기울기만 반환했습니다. 연쇄 법칙에 따라 위에서 온 기울기(upstream)를 곱하세요: "
         "하류 = 상류 × 국소.",
         "{node_en}: you returned the local gradient alone. Multiply it by the upstream gradient "
-        "(chain rule: downstream = upstream × local)."),
+        "(chain rule: downstream = upstream × local).",
+    ),
     "blame.swapped_operands": (
         "{node_ko}: 두 입력의 기울기가 뒤바뀌었습니다. 곱셈에서 ∂(a·b)/∂a = b, 즉 '다른' 입력입니다.",
-        "{node_en}: the two inputs' gradients are swapped. For a product ∂(a·b)/∂a = b: the *other* input."),
+        "{node_en}: the two inputs' gradients are swapped. For a product ∂(a·b)/∂a = b: the *other* input.",
+    ),
     "blame.used_output_for_input": (
         "{node_ko}: 입력 자리에 게이트의 출력을 넣었습니다. 도함수를 입력 x로 계산했는지 확인하세요.",
-        "{node_en}: you used the gate's output where its input was meant. Evaluate the derivative at the input x."),
+        "{node_en}: you used the gate's output where its input was meant. Evaluate the derivative at the input x.",
+    ),
     "blame.used_input_for_output": (
         "{node_ko}: 출력 자리에 입력을 넣었습니다 (예: exp' = out, σ' = σ(1−σ)에서 σ는 출력). "
         "`out` 매개변수로 출력을 받을 수 있습니다.",
         "{node_en}: you used the input where the output was meant (e.g. exp' = out; in σ' = σ(1−σ), σ is the "
-        "output). A parameter named `out` receives the gate's output."),
+        "output). A parameter named `out` receives the gate's output.",
+    ),
     "blame.off_by_factor": (
         "{node_ko}: 정답의 {factor}배입니다. 덧셈 게이트는 기울기를 나누지 않고 그대로 모든 입력에 전달합니다.",
         "{node_en}: your answer is {factor} times the right one. An add gate passes the gradient on "
-        "unchanged to every input; check constant factors."),
+        "unchanged to every input; check constant factors.",
+    ),
     "blame.step_factor": (
         "학습률이 {factor}배로 적용되었습니다: w ← w − η·∂L/∂w 를 확인하세요.",
-        "the step is {factor} times the right one: check w ← w − η·∂L/∂w."),
+        "the step is {factor} times the right one: check w ← w − η·∂L/∂w.",
+    ),
     "blame.ascent": (
         "기울기 방향으로 움직였습니다 (w + η·∇L). 경사 하강법은 기울기를 뺍니다: w ← w − η·∂L/∂w.",
-        "you moved along the gradient (w + η·∇L). Gradient descent subtracts: w ← w − η·∂L/∂w."),
+        "you moved along the gradient (w + η·∇L). Gradient descent subtracts: w ← w − η·∂L/∂w.",
+    ),
     "blame.overwrote_fanout": (
         "{node_ko}는 {paths}개 경로로 쓰이는데 한 경로({kept})의 기울기만 남았습니다. 갈라지는 곳에서는 "
         "기울기를 더해야 합니다 (= 가 아니라 +=).",
         "{node_en} feeds {paths} paths but only the gradient from {kept} survived. Gradients add up where a "
-        "value fans out (+=, not =)."),
-    "blame.raised": ("{node_ko}: 함수가 값을 돌려주지 못했습니다 — {raised_ko}",
-                     "{node_en}: your function did not return a value — {raised_en}"),
+        "value fans out (+=, not =).",
+    ),
+    "blame.raised": (
+        "{node_ko}: 함수가 값을 돌려주지 못했습니다 — {raised_ko}",
+        "{node_en}: your function did not return a value — {raised_en}",
+    ),
     "blame.overwrote_fanout_many": (
         "여러 갈림길({nodes})에서 일부 경로의 기울기만 남았습니다 (남은 것: {kept}). 갈라지는 곳에서는 "
         "기울기를 더해야 합니다 (= 가 아니라 +=).",
         "at the fan-outs {nodes}, only part of the gradient survived (kept: {kept}). Gradients add up where "
-        "a value fans out (+=, not =)."),
-    "blame.nan": ("{node_ko}: {what} 값을 반환했습니다. 0으로 나누거나 log(0)을 계산하지 않았는지 확인하세요.",
-                  "{node_en}: returned {what}. Look for a division by zero or log(0)."),
-    "blame.not_a_number": ("{node_ko}: 숫자 대신 {what_ko}을(를) 반환했습니다.",
-                           "{node_en}: returned {what_en} instead of a number."),
-    "blame.wrong_inputs": ("{inputs}에 대한 기울기가 틀렸습니다. 역전파 경로를 출력에서부터 한 게이트씩 확인하세요.",
-                           "the gradients for {inputs} are wrong. Walk the backward path gate by gate from "
-                           "the output."),
+        "a value fans out (+=, not =).",
+    ),
+    "blame.nan": (
+        "{node_ko}: {what} 값을 반환했습니다. 0으로 나누거나 log(0)을 계산하지 않았는지 확인하세요.",
+        "{node_en}: returned {what}. Look for a division by zero or log(0).",
+    ),
+    "blame.not_a_number": (
+        "{node_ko}: 숫자 대신 {what_ko}을(를) 반환했습니다.",
+        "{node_en}: returned {what_en} instead of a number.",
+    ),
+    "blame.wrong_inputs": (
+        "{inputs}에 대한 기울기가 틀렸습니다. 역전파 경로를 출력에서부터 한 게이트씩 확인하세요.",
+        "the gradients for {inputs} are wrong. Walk the backward path gate by gate from the output.",
+    ),
     # ------------------------------------------------------------------ failures
-    "stopped_at": ("함수 `{function}`이(가) {point}{node_ko_at}에서 {message_ko}",
-                   "your function `{function}` {message} at {point}{node_en_at}"),
+    "stopped_at": (
+        "함수 `{function}`이(가) {point}{node_ko_at}에서 {message_ko}",
+        "your function `{function}` {message} at {point}{node_en_at}",
+    ),
     "syntax_error": ("{line_ko}문법 오류: {message}", "syntax error{line_en}: {message}"),
     "crash": ("파일을 불러오는 중 오류{line_paren_ko}: {message}", "loading the file failed{line_en}: {message}"),
     "forbidden": ("{line_ko}{message}", "{message}{line_en}"),
     "load_timeout": ("파일을 불러오는 데 너무 오래 걸렸습니다: {message}", "{message}"),
     "memory": ("메모리를 너무 많이 사용했습니다{line_paren_ko}", "used too much memory{line_en}"),
     "output": ("{message}", "{message}"),
-    "missing_function": ("함수 `{function}`이(가) 없습니다. `def {function}(...)`을 정의하세요.",
-                         "there is no function `{function}`: define `def {function}(...)`."),
-    "no_function": ("과제 함수가 하나도 없습니다 ({functions}). 올바른 파일을 제출했는지 확인하세요.",
-                    "none of the task functions is defined ({functions}). Is this the right file?"),
-    "bad_signature": ("함수 `{function}`{line_paren_ko}의 매개변수가 맞지 않습니다: {problem}. 채점기는 "
-                      "`{call}` 형태로 호출합니다.",
-                      "function `{function}`{line_en} {problem}; the grader calls it as `{call}`."),
+    "missing_function": (
+        "함수 `{function}`이(가) 없습니다. `def {function}(...)`을 정의하세요.",
+        "there is no function `{function}`: define `def {function}(...)`.",
+    ),
+    "no_function": (
+        "과제 함수가 하나도 없습니다 ({functions}). 올바른 파일을 제출했는지 확인하세요.",
+        "none of the task functions is defined ({functions}). Is this the right file?",
+    ),
+    "bad_signature": (
+        "함수 `{function}`{line_paren_ko}의 매개변수가 맞지 않습니다: {problem}. 채점기는 `{call}` 형태로 호출합니다.",
+        "function `{function}`{line_en} {problem}; the grader calls it as `{call}`.",
+    ),
     "not_function": ("`{function}`은(는) 함수가 아니라 {what}입니다.", "`{function}` is a {what}, not a function."),
     "bad_file": ("{message}", "{message}"),
 }
@@ -104,8 +137,15 @@ STOP_KO = {
     "forbidden": "허용되지 않은 동작을 했습니다",
     "skipped": "앞선 호출이 중단되어 실행하지 않았습니다",
 }
-WHAT_KO = {"str": "문자열", "NoneType": "None", "bool": "참/거짓(bool)", "a sequence": "여러 값(시퀀스)",
-           "a mapping": "사전(dict)", "huge int": "너무 큰 정수", "complex": "복소수"}
+WHAT_KO = {
+    "str": "문자열",
+    "NoneType": "None",
+    "bool": "참/거짓(bool)",
+    "a sequence": "여러 값(시퀀스)",
+    "a mapping": "사전(dict)",
+    "huge int": "너무 큰 정수",
+    "complex": "복소수",
+}
 
 
 def fmt(x) -> str:
@@ -135,9 +175,10 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     if code == "blame.overwrote_fanout" and why.params.get("nodes"):
         code = "blame.overwrote_fanout_many"
     if why.params.get("gate") and why.params.get("nodes") and code.startswith("blame.") and code in T:
-        lead = ("{gate} 게이트 모두({nodes})에서: " if lang == "ko" else "at every {gate} gate ({nodes}): ")
-        rest = render(Why(code, {k: v for k, v in why.params.items() if k not in ("gate", "nodes", "node")}),
-                      lang, check)
+        lead = "{gate} 게이트 모두({nodes})에서: " if lang == "ko" else "at every {gate} gate ({nodes}): "
+        rest = render(
+            Why(code, {k: v for k, v in why.params.items() if k not in ("gate", "nodes", "node")}), lang, check
+        )
         return lead.format(gate=why.params["gate"], nodes=", ".join(why.params["nodes"])) + rest.lstrip(": ")
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
@@ -157,16 +198,23 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "node_ko_at": f" 노드 {p['node']}" if p.get("node") else "",
         "node_en_at": f", node {p['node']}" if p.get("node") else "",
         "message_ko": STOP_KO.get(kind, "") + (f" ({p['message']})" if p["message"] and kind == "crash" else "")
-        if kind in STOP_KO else p["message"],
+        if kind in STOP_KO
+        else p["message"],
         "what_ko": WHAT_KO.get(what, what),
         "what_en": {"str": "a string"}.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
-        "raised_ko": (f"{line}번째 줄에서 {p.get('type')} 예외: {p['message']}" if kind == "exception"
-                      else STOP_KO.get(kind, p["message"])),
-        "raised_en": (f"raised {p.get('type')}" + (f" at line {line}" if line else "") + f": {p['message']}"
-                      if kind == "exception" else p["message"]),
+        "raised_ko": (
+            f"{line}번째 줄에서 {p.get('type')} 예외: {p['message']}"
+            if kind == "exception"
+            else STOP_KO.get(kind, p["message"])
+        ),
+        "raised_en": (
+            f"raised {p.get('type')}" + (f" at line {line}" if line else "") + f": {p['message']}"
+            if kind == "exception"
+            else p["message"]
+        ),
         "keys": ", ".join(p.get("keys", [])),
     }
     try:
@@ -189,7 +237,8 @@ def localize(verdict: Verdict, lang: str) -> Verdict:
 
     def task(t: TaskResult) -> TaskResult:
         checks = tuple(replace(c, message=render(c.why, lang, c) if c.why else None) for c in t.checks)
-        return replace(t, checks=checks, blame=blame(t.blame), also=tuple(blame(b) for b in t.also),
-                       error=failure(t.error))
+        return replace(
+            t, checks=checks, blame=blame(t.blame), also=tuple(blame(b) for b in t.also), error=failure(t.error)
+        )
 
     return replace(verdict, lang=lang, error=failure(verdict.error), tasks=tuple(task(t) for t in verdict.tasks))

@@ -73,9 +73,7 @@ def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
             if isinstance(key, (list, dict)):
                 raise ExerciseError(path, key_node.start_mark.line + 1, dotted(at), "a key must be a plain value")
             if key in out:
-                raise ExerciseError(
-                    path, key_node.start_mark.line + 1, dotted((*at, key)), "this key appears twice"
-                )
+                raise ExerciseError(path, key_node.start_mark.line + 1, dotted((*at, key)), "this key appears twice")
             out[key] = _walk(loader, value_node, (*at, key), lines, path)
             lines[(*at, key)] = key_node.start_mark.line + 1
         return out

@@ -21,8 +21,14 @@ from grader.points import Point
 from grader.probes import Expected, Probe, expected_local, shape
 
 MISTAKES = (
-    "sign_error", "missing_upstream", "swapped_operands", "used_output_for_input",
-    "used_input_for_output", "overwrote_fanout", "ascent", "off_by_factor",
+    "sign_error",
+    "missing_upstream",
+    "swapped_operands",
+    "used_output_for_input",
+    "used_input_for_output",
+    "overwrote_fanout",
+    "ascent",
+    "off_by_factor",
 )
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -61,8 +67,11 @@ def _one_input_rule(node: Node, probe: Probe, which: str) -> tuple[float, ...] |
         return None
 
 
-def predict(mistake: str, kind: str, node: Node, probe: Probe) -> Expected | None:
-    """What a student making ``mistake`` would answer for ``probe``, or None if it does not apply."""
+def predict(mistake: str, kind: str, node: Node, probe: Probe, allow_same: bool = False) -> Expected | None:
+    """What a student making ``mistake`` would answer for ``probe``, or None if it does not apply.
+
+    For diagnosis a rule that gives the right answer at this probe does not apply; ``allow_same``
+    keeps it (``grade check`` asks whether the points can tell the rule from the truth)."""
     local = expected_local(node, probe.point)
     u = probe.upstream if probe.upstream is not None else 1.0
 
@@ -80,16 +89,16 @@ def predict(mistake: str, kind: str, node: Node, probe: Probe) -> Expected | Non
         return None
     if mistake == "sign_error":
         return scaled(tuple(-g for g in local))
-    if mistake == "missing_upstream" and kind == "backward" and not close(u, 1.0):
+    if mistake == "missing_upstream" and kind == "backward" and (allow_same or not close(u, 1.0)):
         return shape(local)
-    if mistake == "swapped_operands" and len(local) == 2 and not close(local[0], local[1]):
+    if mistake == "swapped_operands" and len(local) == 2 and (allow_same or not close(local[0], local[1])):
         return scaled(tuple(reversed(local)))
     if mistake == "used_output_for_input":
         wrong = _one_input_rule(node, probe, "from_input")
-        return None if wrong is None or _matches(shape(wrong), shape(local)) else scaled(wrong)
+        return None if wrong is None or (_matches(shape(wrong), shape(local)) and not allow_same) else scaled(wrong)
     if mistake == "used_input_for_output":
         wrong = _one_input_rule(node, probe, "from_output")
-        return None if wrong is None or _matches(shape(wrong), shape(local)) else scaled(wrong)
+        return None if wrong is None or (_matches(shape(wrong), shape(local)) and not allow_same) else scaled(wrong)
     return None
 
 
@@ -119,8 +128,13 @@ def diagnose_node(kind: str, node: Node, answers: list[tuple[Probe, object]]) ->
     numeric = [(p, g) for p, g in answers if flat(g) is not None]
     if not numeric:
         return None
-    for mistake in ("sign_error", "missing_upstream", "swapped_operands",
-                    "used_output_for_input", "used_input_for_output"):
+    for mistake in (
+        "sign_error",
+        "missing_upstream",
+        "swapped_operands",
+        "used_output_for_input",
+        "used_input_for_output",
+    ):
         predictions = [predict(mistake, kind, node, p) for p, _ in numeric]
         if all(pr is not None for pr in predictions) and all(
             _matches(pr, g) for pr, (_, g) in zip(predictions, numeric)
@@ -137,8 +151,13 @@ def diagnose_node(kind: str, node: Node, answers: list[tuple[Probe, object]]) ->
 Mutation = Callable[[Node, float, tuple[float, ...]], tuple[float, ...]]
 
 
-def mutant_backward(graph: Graph, trace: Trace, target: str | dict[str, Mutation], mutate: Mutation | None,
-                    keep_consumer: str | dict[str, str] | None = None) -> dict[str, float]:
+def mutant_backward(
+    graph: Graph,
+    trace: Trace,
+    target: str | dict[str, Mutation],
+    mutate: Mutation | None,
+    keep_consumer: str | dict[str, str] | None = None,
+) -> dict[str, float]:
     """Backward with some nodes' contributions mutated, or with some fan-outs overwritten.
 
     ``target`` names one node (mutated by ``mutate``) or maps several nodes to their mutations;
@@ -188,6 +207,41 @@ def kept_subsets(consumers: list[str]) -> list[tuple[str, ...]]:
     return found[:15]
 
 
+GENERIC_UPSTREAM = 1.7
+
+
+def generic_args(node: Node) -> tuple[float, ...]:
+    """Inputs where no two values coincide and every gate is defined: a place to ask whether a
+    mutation differs from the truth at all, apart from any exercise's points."""
+    values = [0.3 + 0.17 * i for i in range(len(node.args))]
+    for i in node.gate.constant_args:
+        values[i] = float(node.args[i]) if not isinstance(node.args[i], str) else 2.0
+    return tuple(values)
+
+
+def is_real_mutant(node: Node, mistake: str, is_output: bool = False) -> bool:
+    """Whether ``mistake`` changes this gate's answer anywhere (neg's −1 is the same from the input or
+    the output; swapping add's (1, 1) changes nothing; the output's upstream is always 1)."""
+    if mistake.startswith("missing_upstream") and is_output:
+        return False
+    args = generic_args(node)
+    try:
+        out = node.gate.forward(args)
+        local = node.gate.local(args, out)
+        fake = Trace(
+            point={},
+            values={node.name: out, **{a: v for a, v in zip(node.args, args) if isinstance(a, str)}},
+            locals={node.name: local},
+        )
+        mutate = _mutations(node, fake).get(mistake)
+    except (ArithmeticError, ValueError):
+        return True
+    if mutate is None:
+        return False
+    u = GENERIC_UPSTREAM
+    return not all(close(a, b) for a, b in zip(mutate(node, u, local), (u * g for g in local)))
+
+
 def changes_anything(node: Node, points: list[Point], mistake: str) -> bool:
     """Whether a mutation alters the node's contributions at some point (else it is no mutant)."""
     for p in points:
@@ -225,11 +279,13 @@ def _mutations(node: Node, trace: Trace) -> dict[str, Mutation]:
     return found
 
 
-def diagnose_graph(graph: Graph, points: list[Point], answers: list[dict[str, float] | None],
-                   wrt: list[str]) -> list[tuple[str, str, dict]]:
+def diagnose_graph(
+    graph: Graph, points: list[Point], answers: list[dict[str, float] | None], wrt: list[str]
+) -> list[tuple[str, str, dict]]:
     """Every (node, mistake, params) whose mutant gives the student's gradients at every point."""
-    usable = [(p, a) for p, a in zip(points, answers) if isinstance(a, dict) and all(
-        isinstance(a.get(w), float) for w in wrt)]
+    usable = [
+        (p, a) for p, a in zip(points, answers) if isinstance(a, dict) and all(isinstance(a.get(w), float) for w in wrt)
+    ]
     if not usable:
         return []
     candidates: list[tuple[str, str, dict, Callable[[Point], dict[str, float]]]] = []
@@ -237,9 +293,11 @@ def diagnose_graph(graph: Graph, points: list[Point], answers: list[dict[str, fl
     depth = graph.depth_from_output()
     for node in sorted(graph.nodes, key=lambda n: depth.get(n.name, 0)):
         for mistake, _ in _mutations(node, usable[0][0].trace).items():
+
             def run(point, name=node.name, mistake=mistake):
                 mutate = _mutations(graph.by_name[name], point.trace)[mistake]
                 return mutant_backward(graph, point.trace, name, mutate)
+
             params = _factor_params(mistake, len(node.args))
             candidates.append((node.name, mistake.split(":")[0], params, run))
     for op in dict.fromkeys(n.op for n in graph.nodes):
@@ -247,25 +305,42 @@ def diagnose_graph(graph: Graph, points: list[Point], answers: list[dict[str, fl
         if len(same) < 2:
             continue
         for mistake in _mutations(same[0], usable[0][0].trace):
+
             def run_all(point, same=same, mistake=mistake):
                 found = {n.name: _mutations(n, point.trace).get(mistake) for n in same}
                 return mutant_backward(graph, point.trace, {k: v for k, v in found.items() if v}, None)
+
             params = {"gate": op, "nodes": [n.name for n in same], **_factor_params(mistake, 0)}
             candidates.append((same[0].name, mistake.split(":")[0], params, run_all))
     fanouts = {name: c for name, c in uses.items() if len(set(c)) > 1}
     for name, consumers in fanouts.items():
         for kept in kept_subsets(consumers):
-            candidates.append((name, "overwrote_fanout", {"kept": ", ".join(kept), "paths": len(set(consumers))},
-                               lambda point, name=name, kept=kept: mutant_backward(
-                                   graph, point.trace, name, None, keep_consumer=kept)))
+            candidates.append(
+                (
+                    name,
+                    "overwrote_fanout",
+                    {"kept": ", ".join(kept), "paths": len(set(consumers))},
+                    lambda point, name=name, kept=kept: mutant_backward(
+                        graph, point.trace, name, None, keep_consumer=kept
+                    ),
+                )
+            )
     if len(fanouts) > 1:
         options = [kept_subsets(c) for c in fanouts.values()]
         for kept in itertools.islice(itertools.product(*options), 256):
             keep = dict(zip(fanouts, kept))
-            candidates.append((next(iter(fanouts)), "overwrote_fanout",
-                               {"kept": "; ".join(f"{k}: {', '.join(v)}" for k, v in keep.items()),
-                                "paths": "several", "nodes": list(fanouts)},
-                               lambda point, keep=keep: mutant_backward(graph, point.trace, {}, None, keep)))
+            candidates.append(
+                (
+                    next(iter(fanouts)),
+                    "overwrote_fanout",
+                    {
+                        "kept": "; ".join(f"{k}: {', '.join(v)}" for k, v in keep.items()),
+                        "paths": "several",
+                        "nodes": list(fanouts),
+                    },
+                    lambda point, keep=keep: mutant_backward(graph, point.trace, {}, None, keep),
+                )
+            )
     found = []
     for node, mistake, params, run in candidates:
         try:

@@ -61,6 +61,7 @@ def draw_points(exercise: Exercise, seed: bytes | None, hidden: bool = False) ->
             except EvaluationError:
                 continue
         else:
-            raise ExerciseError(exercise.path, None, "random",
-                                f"the reference is undefined at {MAX_REDRAWS} random points in a row")
+            raise ExerciseError(
+                exercise.path, None, "random", f"the reference is undefined at {MAX_REDRAWS} random points in a row"
+            )
     return points

@@ -8,9 +8,8 @@ where the reference is defined) and turns every failure into ``file:line: key.pa
 from __future__ import annotations
 
 import keyword
-from typing import Annotated, Literal
-
 from pathlib import Path
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator, model_validator
 
@@ -78,9 +77,7 @@ class GraphSpec(Model):
     output: str
 
     def build(self) -> Graph:
-        return Graph.build(
-            self.inputs, {n: (s.op, tuple(s.args)) for n, s in self.nodes.items()}, self.output
-        )
+        return Graph.build(self.inputs, {n: (s.op, tuple(s.args)) for n, s in self.nodes.items()}, self.output)
 
 
 class Tolerance(Model):

@@ -7,10 +7,24 @@ from grader.engine import GATES
 from grader.spec import Exercise, Task
 
 PLAIN = {
-    "add": "a + b (+ …)", "sub": "a − b", "mul": "a · b (· …)", "div": "a / b", "neg": "−x",
-    "exp": "eˣ", "log": "log x", "reciprocal": "1/x", "pow": "x^c", "square": "x²", "sqrt": "√x",
-    "sigmoid": "σ(x) = 1 / (1 + e⁻ˣ)", "tanh": "tanh x", "relu": "max(0, x)", "max": "max(a, b, …)",
-    "bce": "−y·log p − (1 − y)·log(1 − p)", "sigmoid_bce": "BCE(σ(z), y)", "mse": "(ŷ − y)²",
+    "add": "a + b (+ …)",
+    "sub": "a − b",
+    "mul": "a · b (· …)",
+    "div": "a / b",
+    "neg": "−x",
+    "exp": "eˣ",
+    "log": "log x",
+    "reciprocal": "1/x",
+    "pow": "x^c",
+    "square": "x²",
+    "sqrt": "√x",
+    "sigmoid": "σ(x) = 1 / (1 + e⁻ˣ)",
+    "tanh": "tanh x",
+    "relu": "max(0, x)",
+    "max": "max(a, b, …)",
+    "bce": "−y·log p − (1 − y)·log(1 − p)",
+    "sigmoid_bce": "BCE(σ(z), y)",
+    "mse": "(ŷ − y)²",
 }
 PARAMS = {"bce": ["p", "y"], "sigmoid_bce": ["z", "y"], "mse": ["yhat", "y"], "pow": ["x", "c"]}
 
@@ -45,16 +59,20 @@ def function_stub(exercise: Exercise, task: Task) -> str:
     if task.kind == "gradients":
         params = ", ".join(exercise.graph.inputs)
         wrt = ", ".join(task.wrt or [])
-        doc = (f"그래프 전체의 역전파: 출력 {exercise.graph.output} 의 {wrt} 에 대한 기울기를 사전으로 반환합니다.\n"
-               f"    Backpropagation through the whole graph: return a dict with d{exercise.graph.output}/d(name) "
-               f"for {wrt}.")
+        doc = (
+            f"그래프 전체의 역전파: 출력 {exercise.graph.output} 의 {wrt} 에 대한 기울기를 사전으로 반환합니다.\n"
+            f"    Backpropagation through the whole graph: return a dict with d{exercise.graph.output}/d(name) "
+            f"for {wrt}."
+        )
         body = "    return {" + ", ".join(f'"{w}": 0.0' for w in task.wrt or []) + "}  # TODO"
         return f'def {task.function}({params}):\n    """{doc}\n    """\n{body}\n'
     if task.kind == "step":
-        doc = (f"경사 하강법 한 단계: {', '.join(task.params or [])} 의 새 값을 사전으로 반환합니다 "
-               f"(학습률 lr = {task.lr:g}).\n"
-               "    One gradient-descent step: return a dict with the new value of each parameter.\n\n"
-               "    params: {이름 name: 값 value}, grads: {이름 name: ∂L/∂이름}, lr: 학습률 learning rate")
+        doc = (
+            f"경사 하강법 한 단계: {', '.join(task.params or [])} 의 새 값을 사전으로 반환합니다 "
+            f"(학습률 lr = {task.lr:g}).\n"
+            "    One gradient-descent step: return a dict with the new value of each parameter.\n\n"
+            "    params: {이름 name: 값 value}, grads: {이름 name: ∂L/∂이름}, lr: 학습률 learning rate"
+        )
         return f'def {task.function}(params, grads, lr):\n    """{doc}\n    """\n    raise NotImplementedError\n'
     names = param_names(exercise, task)
     nodes = exercise.task_nodes(task)
@@ -78,7 +96,9 @@ def function_stub(exercise: Exercise, task: Task) -> str:
     if task.kind in ("local_grad", "backward"):
         lines.append("out: 게이트의 출력 f (필요하면 사용) / the gate's output f (use it if it helps)")
         if gate.graded == 1 and len(gate.arity_text()) and gate.name in PARAMS:
-            lines.append(f"반환 / returns: ∂f/∂{names[0]} — {_returns(exercise, task, 0)} / {_returns(exercise, task, 1)}")
+            lines.append(
+                f"반환 / returns: ∂f/∂{names[0]} — {_returns(exercise, task, 0)} / {_returns(exercise, task, 1)}"
+            )
         else:
             lines.append(f"반환 / returns: {_returns(exercise, task, 0)} / {_returns(exercise, task, 1)}")
     else:
@@ -94,9 +114,11 @@ def _arg(a) -> str:
 def stub(exercise: Exercise, lang: str = "ko") -> str:
     title = exercise.title.get(lang)
     other = exercise.title.get("en" if lang == "ko" else "ko")
-    head = (f'"""{exercise.id}: {title}\n\n{other}\n\n'
-            + ("각 함수를 완성한 뒤 `grade submit " if lang == "ko" else "Fill in each function, then run `grade submit ")
-            + f'{exercise.id}.py`.\n"""\n\n')
+    head = (
+        f'"""{exercise.id}: {title}\n\n{other}\n\n'
+        + ("각 함수를 완성한 뒤 `grade submit " if lang == "ko" else "Fill in each function, then run `grade submit ")
+        + f'{exercise.id}.py`.\n"""\n\n'
+    )
     imports = "".join(f"import {m}\n" for m in exercise.allowed_imports if m == "math")
     body = "\n\n".join(function_stub(exercise, t) for t in exercise.tasks)
     return head + imports + ("\n\n" if imports else "") + body

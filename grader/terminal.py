@@ -15,12 +15,18 @@ from grader.explain import fmt
 from grader.verdict import TaskResult, Verdict
 
 L = {
-    "score": ("점수", "score"), "error": ("채점 불가", "could not be graded"),
-    "effect": ("끝까지 연결한 결과 ({point}): 여러분의 게이트로 계산한 값과 정답",
-               "End to end at {point}: your gates chained together, beside the reference"),
-    "name": ("이름", "name"), "reference": ("정답", "reference"), "yours": ("제출", "yours"),
+    "score": ("점수", "score"),
+    "error": ("채점 불가", "could not be graded"),
+    "effect": (
+        "끝까지 연결한 결과 ({point}): 여러분의 게이트로 계산한 값과 정답",
+        "End to end at {point}: your gates chained together, beside the reference",
+    ),
+    "name": ("이름", "name"),
+    "reference": ("정답", "reference"),
+    "yours": ("제출", "yours"),
     "more": ("… 그 밖에 {n}개 점검 실패", "… {n} more failed checks"),
-    "output": ("출력 (print)", "printed output"), "also": ("다른 틀린 노드", "also wrong"),
+    "output": ("출력 (print)", "printed output"),
+    "also": ("다른 틀린 노드", "also wrong"),
     "full": ("만점입니다.", "Full marks."),
     "hidden_note": ("숨은 점에서는 정답 값을 보여주지 않습니다.", "Hidden points show where, not the answer."),
 }
@@ -37,8 +43,10 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4):
     head.append(f"{verdict.exercise}", style="bold")
     if title:
         head.append(f" — {title}")
-    head.append(f"   {t('score', lang)} {verdict.score:g} / {verdict.max_score:g}",
-                style="bold green" if verdict.full_marks else "bold red")
+    head.append(
+        f"   {t('score', lang)} {verdict.score:g} / {verdict.max_score:g}",
+        style="bold green" if verdict.full_marks else "bold red",
+    )
     parts.append(head)
     if verdict.error:
         line = f" (line {verdict.error.line})" if verdict.error.line else ""
@@ -46,15 +54,20 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4):
     for task in sorted(verdict.tasks, key=lambda x: x.passed):
         parts.extend(_task(task, lang, max_checks))
     for effect in verdict.effect:
-        if all(r.expected is not None and r.got is not None and abs(r.expected - r.got) <= 1e-6 * max(1, abs(r.expected))
-               for r in effect.rows):
+        if all(
+            r.expected is not None and r.got is not None and abs(r.expected - r.got) <= 1e-6 * max(1, abs(r.expected))
+            for r in effect.rows
+        ):
             continue
         table = Table(title=t("effect", lang, point=effect.point), title_justify="left", box=None, pad_edge=False)
         for col in (t("name", lang), t("reference", lang), t("yours", lang), ""):
             table.add_column(col)
         for row in effect.rows:
-            same = row.got is not None and row.expected is not None and abs(row.got - row.expected) <= 1e-6 * max(
-                1, abs(row.expected))
+            same = (
+                row.got is not None
+                and row.expected is not None
+                and abs(row.got - row.expected) <= 1e-6 * max(1, abs(row.expected))
+            )
             table.add_row(escape(row.name), fmt(row.expected), fmt(row.got), "✓" if same else "✗")
         parts.append(table)
     if verdict.output.strip():

@@ -124,17 +124,44 @@ def from_json(data: dict[str, Any]) -> Verdict:
     tasks = []
     for t in data.get("tasks", []):
         checks = tuple(
-            Check(c["point"], c.get("node"), c.get("expected"), c.get("got"), c["ok"], c.get("public", True),
-                  why(c.get("why")), c.get("message"), c.get("mistake"))
+            Check(
+                c["point"],
+                c.get("node"),
+                c.get("expected"),
+                c.get("got"),
+                c["ok"],
+                c.get("public", True),
+                why(c.get("why")),
+                c.get("message"),
+                c.get("mistake"),
+            )
             for c in t.get("checks", [])
         )
         effect = effects(t.get("effect", []))
-        tasks.append(TaskResult(
-            t["function"], t["kind"], t["score"], t["max_score"], t["passed"], checks, blame(t.get("blame")),
-            tuple(blame(b) for b in t.get("also", [])), failure(t.get("error")), effect,
-        ))
+        tasks.append(
+            TaskResult(
+                t["function"],
+                t["kind"],
+                t["score"],
+                t["max_score"],
+                t["passed"],
+                checks,
+                blame(t.get("blame")),
+                tuple(blame(b) for b in t.get("also", [])),
+                failure(t.get("error")),
+                effect,
+            )
+        )
     return Verdict(
-        data["exercise"], data.get("student"), data["status"], data["score"], data["max_score"],
-        failure(data.get("error")), tuple(tasks), data.get("output", ""), data.get("lang", "en"),
-        data.get("points", {}), effects(data.get("effect", [])),
+        data["exercise"],
+        data.get("student"),
+        data["status"],
+        data["score"],
+        data["max_score"],
+        failure(data.get("error")),
+        tuple(tasks),
+        data.get("output", ""),
+        data.get("lang", "en"),
+        data.get("points", {}),
+        effects(data.get("effect", [])),
     )

@@ -116,7 +116,7 @@ def _find_cycle(deps: Mapping[str, list[str]], done: set[str]) -> list[str]:
     while True:
         nxt = next(p for p in deps[path[-1]] if p not in done)
         if nxt in seen:
-            cycle = path[seen[nxt]:] + [nxt]
+            cycle = path[seen[nxt] :] + [nxt]
             return list(reversed(cycle))
         seen[nxt] = len(path)
         path.append(nxt)

@@ -12,8 +12,8 @@ def solution(exercise: str) -> str:
 def test_gradient_task_blames_the_wrong_node_nearest_the_output(grade_text):
     # add_backward covers z (three inputs, far from L) and d (e + 1, near L): both halved.
     source = solution("exercise03") + (
-        "\n\ndef add_backward(*args):\n    *inputs, upstream = args\n"
-        "    return tuple(upstream / 2 for _ in inputs)\n")
+        "\n\ndef add_backward(*args):\n    *inputs, upstream = args\n    return tuple(upstream / 2 for _ in inputs)\n"
+    )
     task = next(t for t in grade_text("exercise03", source).tasks if t.function == "add_backward")
     assert task.blame.node == "d"
     assert [b.node for b in task.also] == ["z"]
@@ -41,7 +41,8 @@ def test_two_sign_errors_that_cancel_in_the_leaf_gradients_are_still_caught(grad
     # still see two wrong gates; the end-to-end table shows the leaves unchanged.
     source = solution("exercise03") + (
         "\n\ndef neg_backward(x, upstream, out=None):\n    return upstream\n"
-        "\n\ndef exp_backward(x, upstream, out):\n    return -upstream * out\n")
+        "\n\ndef exp_backward(x, upstream, out):\n    return -upstream * out\n"
+    )
     verdict = grade_text("exercise03", source)
     failed = {t.function: t.blame for t in verdict.tasks if not t.passed}
     assert set(failed) == {"neg_backward", "exp_backward"}

@@ -19,9 +19,18 @@ def header(path):
 
 def test_every_mistake_code_of_the_spec_has_a_fixture():
     codes = {header(p)["mistake"] for p in FIXTURE_FILES}
-    assert codes >= {"sign_error", "missing_upstream", "swapped_operands", "used_output_for_input",
-                     "used_input_for_output", "off_by_factor", "not_a_number", "nan", "overwrote_fanout",
-                     "ascent"}
+    assert codes >= {
+        "sign_error",
+        "missing_upstream",
+        "swapped_operands",
+        "used_output_for_input",
+        "used_input_for_output",
+        "off_by_factor",
+        "not_a_number",
+        "nan",
+        "overwrote_fanout",
+        "ascent",
+    }
 
 
 @pytest.mark.parametrize("path", FIXTURE_FILES, ids=lambda p: p.stem)

@@ -1,0 +1,60 @@
+"""Points: the same file gets the same points; the course secret draws hidden ones."""
+
+from __future__ import annotations
+
+from grader.loader import load_exercise
+from grader.points import draw_points, secret_seed, submission_seed
+from tests.conftest import EXERCISES, SOLUTIONS
+
+
+def test_the_same_file_gets_the_same_points_and_another_file_others():
+    ex = load_exercise(EXERCISES / "exercise03.yaml")
+    a = draw_points(ex, submission_seed("def f(): pass\n"))
+    b = draw_points(ex, submission_seed("def f(): pass\n"))
+    c = draw_points(ex, submission_seed("def f():  pass\n"))
+    assert [p.values for p in a] == [p.values for p in b]
+    assert [p.values for p in a] != [p.values for p in c]
+    assert [p.label for p in a][:2] == ["public-1", "public-2"]
+    assert len(a) == len(ex.points) + ex.random.count
+
+
+def test_secret_points_depend_on_the_secret_and_are_hidden():
+    ex = load_exercise(EXERCISES / "exercise03.yaml")
+    one = draw_points(ex, secret_seed("one", ex.id), hidden=True)
+    two = draw_points(ex, secret_seed("two", ex.id), hidden=True)
+    assert [p.values for p in one[2:]] != [p.values for p in two[2:]]
+    assert all(p.label.startswith("hidden-") and not p.public for p in one[2:])
+
+
+def test_random_points_where_the_reference_is_undefined_are_drawn_again(tmp_path):
+    path = tmp_path / "logx.yaml"
+    path.write_text(
+        "id: logx\ntitle: t\ngraph:\n  inputs: [x]\n  nodes:\n    l: {op: log, args: [x]}\n"
+        "  output: l\npoints: [{x: 1}]\nrandom: {count: 20, ranges: {x: [-1, 1]}}\n"
+        "tasks: [{function: f, kind: local_grad, op: log}]\n"
+    )
+    points = draw_points(load_exercise(path), b"seed")
+    assert len(points) == 21 and all(p.values["x"] > 0 for p in points)
+
+
+def test_a_file_hard_coding_the_public_answers_loses_marks_under_the_secret(grade_text):
+    public = {(-3.0, 2.0, -1.0, -3.0, -2.0, 1.0): -1.0}  # neg's local gradient is -1 anyway: use exp
+    del public
+    source = (
+        "import math\n"
+        "def exp_local_grad(x, out):\n"
+        "    table = {-1.0: 0.36787944117144233, -1.5: 0.22313016014842982}\n"
+        "    return table.get(x, 0.0)\n"
+    )
+    verdict = grade_text("exercise02", source, secret="course-secret")
+    task = next(t for t in verdict.tasks if t.function == "exp_local_grad")
+    public_ok = [c.ok for c in task.checks if c.public]
+    hidden_ok = [c.ok for c in task.checks if not c.public]
+    assert all(public_ok) and not any(hidden_ok)
+    assert 0 < task.score < task.max_score
+
+
+def test_solutions_score_full_marks_at_hidden_points_too(grade_text):
+    for path in sorted(SOLUTIONS.glob("exercise*.py")):
+        verdict = grade_text(path.stem, path.read_text(encoding="utf-8"), secret="another secret")
+        assert verdict.full_marks, path.stem
