@@ -20,6 +20,7 @@ dicts with str keys, and {"bad": type name} for anything else. The parent trusts
 
 import ast
 import builtins
+import errno
 import json
 import math
 import os
@@ -27,16 +28,20 @@ import sys
 
 MAX_ITEMS = 64
 MAX_TEXT = 300
+ALWAYS_ALLOWED = {"__future__"}  # `from __future__ import annotations` is a compiler switch, not a library
+DENIED = {errno.EPERM, errno.EACCES, errno.EROFS, errno.ENETUNREACH, errno.ENETDOWN, errno.EAFNOSUPPORT}
+SANDBOX = "was stopped by the sandbox, which allows no files, network, programs or signals"
 _real_import = builtins.__import__
 
 
 def main(req_fd: int, res_fd: int) -> None:
+    sys.setrecursionlimit(2000)
     reader = os.fdopen(req_fd, "rb", buffering=0)
 
     def send(frame: dict) -> None:
         data = (json.dumps(frame, allow_nan=False) + "\n").encode()
         while data:
-            data = data[os.write(res_fd, data):]
+            data = data[os.write(res_fd, data) :]
 
     def receive() -> dict:
         line = b""
@@ -65,7 +70,7 @@ def main(req_fd: int, res_fd: int) -> None:
 
 def load(request: dict):
     filename, source = request["filename"], request["source"]
-    allowed = set(request.get("allowed_imports") or ())
+    allowed = set(request.get("allowed_imports") or ()) | ALWAYS_ALLOWED
     try:
         tree = ast.parse(source, filename)
         code = compile(tree, filename, "exec")
@@ -83,18 +88,26 @@ def load(request: dict):
         for name in names:
             if name.split(".")[0] not in allowed:
                 return None, forbidden(name, allowed, node.lineno)
-    namespace = {"__name__": request.get("module", "submission"), "__file__": filename, "__builtins__": builtins}
+    module = type(sys)(request.get("module", "submission"))  # a real module: dataclasses, pickle look it up
+    module.__file__ = filename
+    sys.modules[module.__name__] = module
+    namespace = module.__dict__
     builtins.__import__ = guarded_import(namespace, allowed)
     try:
         exec(code, namespace)
     except ForbiddenImport as exc:
         return None, forbidden(exc.name, allowed, student_line(exc, filename))
     except MemoryError:
-        return None, {"loaded": False, "kind": "memory", "message": "ran out of memory while loading",
-                      "line": None}
+        return None, {"loaded": False, "kind": "memory", "message": "ran out of memory while loading", "line": None}
     except BaseException as exc:  # noqa: BLE001 - student code may raise anything, SystemExit too
-        return None, {"loaded": False, "kind": "crash", "message": describe(exc),
-                      "line": student_line(exc, filename)}
+        if refused(exc):
+            return None, {
+                "loaded": False,
+                "kind": "forbidden",
+                "line": student_line(exc, filename),
+                "message": f"loading the file {SANDBOX} ({clip(describe(exc), 160)})",
+            }
+        return None, {"loaded": False, "kind": "crash", "message": describe(exc), "line": student_line(exc, filename)}
     return namespace, {"loaded": True, "functions": {n: signature(namespace.get(n)) for n in request["functions"]}}
 
 
@@ -117,21 +130,34 @@ def guarded_import(namespace: dict, allowed: set):
 
 
 def forbidden(name: str, allowed: set, line) -> dict:
-    allowed_text = ", ".join(sorted(allowed)) or "nothing"
-    return {"loaded": False, "kind": "forbidden", "line": line,
-            "message": clip(f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text})")}
+    allowed_text = ", ".join(sorted(allowed - ALWAYS_ALLOWED)) or "nothing"
+    return {
+        "loaded": False,
+        "kind": "forbidden",
+        "line": line,
+        "message": clip(f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text})"),
+    }
 
 
 def signature(fn):
     code = getattr(fn, "__code__", None) if type(fn).__name__ == "function" else None
     if code is None:
-        return None if fn is None else {"line": None, "params": [], "varargs": False, "varkw": False,
-                                        "not_function": clip(type(fn).__name__, 60)}
+        return (
+            None
+            if fn is None
+            else {
+                "line": None,
+                "params": [],
+                "varargs": False,
+                "varkw": False,
+                "not_function": clip(type(fn).__name__, 60),
+            }
+        )
     n = code.co_argcount + code.co_kwonlyargcount
     return {
         "line": code.co_firstlineno,
-        "params": list(code.co_varnames[:code.co_argcount]),
-        "kwonly": list(code.co_varnames[code.co_argcount:n]),
+        "params": list(code.co_varnames[: code.co_argcount]),
+        "kwonly": list(code.co_varnames[code.co_argcount : n]),
         "defaults": len(fn.__defaults__ or ()),
         "varargs": bool(code.co_flags & 0x04),
         "varkw": bool(code.co_flags & 0x08),
@@ -147,24 +173,57 @@ def run_call(namespace: dict, filename: str, call: dict) -> dict:
         value = fn(*call.get("args", ()), **call.get("kwargs", {}))
         return {"id": call["id"], "ok": True, "value": encode(value, 0)}
     except MemoryError:
-        return {"id": call["id"], "ok": False, "kind": "memory", "type": "MemoryError",
-                "message": "ran out of memory", "line": None}
+        return {
+            "id": call["id"],
+            "ok": False,
+            "kind": "memory",
+            "type": "MemoryError",
+            "message": "ran out of memory",
+            "line": None,
+        }
     except RecursionError as exc:
-        return {"id": call["id"], "ok": False, "kind": "exception", "type": "RecursionError",
-                "message": "maximum recursion depth exceeded", "line": student_line(exc, filename)}
+        return {
+            "id": call["id"],
+            "ok": False,
+            "kind": "exception",
+            "type": "RecursionError",
+            "message": "maximum recursion depth exceeded",
+            "line": student_line(exc, filename),
+        }
     except BaseException as exc:  # noqa: BLE001 - includes SystemExit from sys.exit() in a function
-        return {"id": call["id"], "ok": False, "kind": "forbidden" if isinstance(exc, ForbiddenImport)
-                else "exception", "type": type_name(exc), "message": describe(exc),
-                "line": student_line(exc, filename)}
+        kind, message = "exception", describe(exc)
+        if isinstance(exc, ForbiddenImport):
+            kind = "forbidden"
+        elif refused(exc):
+            kind, message = "forbidden", f"{SANDBOX} ({clip(message, 160)})"
+        return {
+            "id": call["id"],
+            "ok": False,
+            "kind": kind,
+            "type": type_name(exc),
+            "message": message,
+            "line": student_line(exc, filename),
+        }
+
+
+def refused(exc: BaseException) -> bool:
+    """An error the sandbox causes: a denied file, socket, process or signal."""
+    try:
+        return isinstance(exc, OSError) and exc.errno in DENIED
+    except Exception:  # noqa: BLE001 - a hostile errno property
+        return False
 
 
 def encode(value, depth: int):
     kind = type(value)
     if kind is int:
-        return value if abs(value) < 2**1023 else {"bad": "int", "why": "huge"}
+        return value if abs(value) < 2**1023 else {"bad": "huge int"}
     if kind is float:
-        return value if math.isfinite(value) else {"special": "nan" if value != value else
-                                                   ("inf" if value > 0 else "-inf")}
+        return (
+            value
+            if math.isfinite(value)
+            else {"special": "nan" if value != value else ("inf" if value > 0 else "-inf")}
+        )
     if depth == 0 and kind in (list, tuple):
         return {"seq": [encode(v, 1) for v in value[:MAX_ITEMS]], "len": len(value), "type": kind.__name__}
     if depth == 0 and kind is dict:
@@ -211,5 +270,4 @@ def clip(text, limit: int = MAX_TEXT) -> str:
 
 
 if __name__ == "__main__":
-    sys.setrecursionlimit(2000)
     main(int(sys.argv[1]), int(sys.argv[2]))

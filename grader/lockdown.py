@@ -6,47 +6,29 @@ split in two so that each child pays only for a few system calls:
 ``prepare()`` runs once in the zygote: it sets no_new_privs, moves the zygote into an empty network
 namespace and its own cgroup (v1 ``pids`` and ``memory``), opens a Landlock ruleset (read-only:
 the interpreter's standard library; no writes, no TCP, no signals or abstract sockets outside the
-domain) and assembles a seccomp filter (a deny list, built by hand as classic BPF; no library).
+domain) and assembles the seccomp filter of ``seccomp_filter.py``.
 
 ``enter()`` runs in each freshly forked child: death signal, resource limits, an unprivileged uid
 of its own, then ``landlock_restrict_self`` and the seccomp filter. A layer the machine cannot give
 (an ordinary user, an old kernel, macOS) is recorded as off with the reason, never faked.
 """
 
+import contextlib
 import ctypes
-import errno
+import fcntl
 import os
 import resource
 import signal
 import struct
 import sys
 
+try:
+    from grader import seccomp_filter
+except ImportError:  # in the zygote, which loads this folder's files by path (``-I`` keeps it off sys.path)
+    import seccomp_filter
+
 LINUX = sys.platform.startswith("linux")
 
-# ---------------------------------------------------------------- seccomp deny list (EPERM)
-# Each name's number on x86_64 and on aarch64 (the kernel's generic table), in this order.
-DENY = (
-    "socket socketpair connect bind listen accept accept4 execve execveat ptrace process_vm_readv "
-    "process_vm_writev kcmp pidfd_getfd process_madvise kill tkill tgkill rt_sigqueueinfo rt_tgsigqueueinfo "
-    "pidfd_open pidfd_send_signal mount umount2 unshare setns chroot pivot_root open_tree move_mount fsopen "
-    "fsmount fspick mount_setattr bpf perf_event_open userfaultfd io_uring_setup io_uring_enter "
-    "io_uring_register keyctl add_key request_key personality fanotify_init inotify_add_watch "
-    "name_to_handle_at open_by_handle_at kexec_load kexec_file_load init_module finit_module delete_module "
-    "reboot swapon swapoff acct quotactl syslog settimeofday clock_settime clock_adjtime adjtimex sethostname "
-    "setdomainname shmget msgget semget mq_open memfd_secret move_pages migrate_pages"
-).split()
-X86_64 = (41, 53, 42, 49, 50, 43, 288, 59, 322, 101, 310, 311, 312, 438, 440, 62, 200, 234, 129, 297, 434, 424,
-          165, 166, 272, 308, 161, 155, 428, 429, 430, 432, 433, 442, 321, 298, 323, 425, 426, 427, 250, 248, 249,
-          135, 300, 254, 303, 304, 246, 320, 175, 313, 176, 169, 167, 168, 163, 179, 103, 164, 227, 305, 159, 170,
-          171, 29, 68, 64, 240, 447, 279, 256,
-          57, 58, 172, 173, 134, 139, 180, 212)  # + fork vfork iopl ioperm uselib sysfs nfsservctl lookup_dcookie
-AARCH64 = (198, 199, 203, 200, 201, 202, 242, 221, 281, 117, 270, 271, 272, 438, 440, 129, 130, 131, 138, 240,
-           434, 424, 40, 39, 97, 268, 51, 41, 428, 429, 430, 432, 433, 442, 280, 241, 282, 425, 426, 427, 219, 217,
-           218, 92, 262, 27, 264, 265, 104, 294, 105, 273, 106, 142, 224, 225, 89, 60, 116, 170, 112, 266, 171, 161,
-           162, 194, 186, 190, 180, 447, 239, 238)
-# machine: (AUDIT_ARCH, denied numbers, clone, clone3, first number of a foreign ABI on the same arch)
-ARCHES = {"x86_64": (0xC000003E, X86_64, 56, 435, 0x40000000), "aarch64": (0xC00000B7, AARCH64, 220, 435, None)}
-CLONE_THREAD = 0x00010000
 
 # ---------------------------------------------------------------- Landlock
 SYS_CREATE, SYS_ADD_RULE, SYS_RESTRICT = 444, 445, 446  # the same number on every architecture
@@ -74,8 +56,8 @@ def _check(result: int, what: str) -> int:
     return result
 
 
-def _prctl(option: int, arg: int, what: str) -> None:
-    _check(libc().prctl(option, arg, 0, 0, 0), what)
+def _prctl(option: int, arg: int, arg2: int = 0) -> None:
+    _check(libc().prctl(option, arg, arg2, 0, 0), f"prctl({option})")
 
 
 class Prepared:
@@ -101,11 +83,16 @@ def prepare(options: dict) -> Prepared:
     off = set(options.get("off", ()))
     p.layers["process"] = "on: a fresh process per submission, forked from a clean zygote"
     p.layers["rlimits"] = "on" if "rlimits" not in off else "off: disabled"
-    steps = (("uid", _prepare_uid), ("netns", _prepare_netns), ("cgroup", _prepare_cgroup),
-             ("landlock", _prepare_landlock), ("seccomp", _prepare_seccomp))
+    steps = (
+        ("uid", _prepare_uid),
+        ("netns", _prepare_netns),
+        ("cgroup", _prepare_cgroup),
+        ("landlock", _prepare_landlock),
+        ("seccomp", _prepare_seccomp),
+    )
     if LINUX and not off >= {"landlock", "seccomp"}:
         try:
-            _prctl(PR_SET_NO_NEW_PRIVS, 1, "no_new_privs")
+            _prctl(PR_SET_NO_NEW_PRIVS, 1)
         except OSError as exc:
             off |= {"landlock", "seccomp"}
             p.layers["landlock"] = p.layers["seccomp"] = f"off: {exc}"
@@ -151,7 +138,7 @@ def _prepare_cgroup(p: Prepared, options: dict) -> str:
     if set(roots) != {"memory", "pids"}:
         return "off: cgroup v1 memory and pids controllers are not mounted"
     name = f"grade-zygote-{os.getpid()}"
-    for ctl, root in sorted(roots.items()):
+    for _ctl, root in sorted(roots.items()):
         _sweep(root)
         path = os.path.join(root, name)
         os.mkdir(path, 0o700)
@@ -161,7 +148,6 @@ def _prepare_cgroup(p: Prepared, options: dict) -> str:
     set_memory(p, options["memory"])
     for path in p.cgroups:
         _write(os.path.join(path, "cgroup.procs"), str(os.getpid()))
-    _write("/proc/self/oom_score_adj", "-1000")  # an out-of-memory kill takes the child, not the zygote
     p.oom_kills = oom_kills(p)
     return "on: cgroup v1 (pids.max 8, memory limit per child)"
 
@@ -170,10 +156,8 @@ def _sweep(root: str) -> None:
     """Remove empty cgroups left by zygotes that were killed."""
     for entry in os.listdir(root):
         if entry.startswith("grade-zygote-") and not os.path.exists(f"/proc/{entry.rsplit('-', 1)[1]}"):
-            try:
+            with contextlib.suppress(OSError):
                 os.rmdir(os.path.join(root, entry))
-            except OSError:
-                pass
 
 
 def _write(path: str, text: str) -> None:
@@ -185,9 +169,9 @@ def _write(path: str, text: str) -> None:
 
 
 def set_memory(p: Prepared, limit: int) -> None:
-    """The cgroup's limit: the child's memory plus room for the zygote that shares the group."""
+    """The cgroup's limit: room for a child, one dying before it, and the zygote that shares the group."""
     if p.memory_cgroup and limit != p.memory_limit:
-        _write(os.path.join(p.memory_cgroup, "memory.limit_in_bytes"), str(limit + 64 * 1024 * 1024))
+        _write(os.path.join(p.memory_cgroup, "memory.limit_in_bytes"), str(2 * limit + 64 * 1024 * 1024))
         p.memory_limit = limit
 
 
@@ -231,8 +215,6 @@ def _prepare_landlock(p: Prepared, options: dict) -> str:
 
 
 def _fcntl_dup_high(fd: int) -> int:
-    import fcntl
-
     high = fcntl.fcntl(fd, fcntl.F_DUPFD_CLOEXEC, 100)
     os.close(fd)
     return high
@@ -242,36 +224,16 @@ def _prepare_seccomp(p: Prepared, options: dict) -> str:
     if not LINUX:
         return "off: seccomp needs Linux"
     machine = os.uname().machine
-    if machine not in ARCHES:
+    if machine not in seccomp_filter.ARCHES:
         return f"off: no system-call table for {machine}"
-    program = build_filter(*ARCHES[machine])
+    program = seccomp_filter.build(*seccomp_filter.ARCHES[machine])
     buf = ctypes.create_string_buffer(b"".join(struct.pack("HBBI", *ins) for ins in program))
 
     class Prog(ctypes.Structure):
         _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
 
     p.filter = (Prog(len(program), ctypes.addressof(buf)), buf)
-    return f"on: seccomp deny list of {len(ARCHES[machine][1]) + 2} system calls"
-
-
-def build_filter(arch: int, denied: tuple, clone: int, clone3: int, foreign: int | None) -> list:
-    """Classic BPF: wrong architecture → kill; denied call → EPERM; clone3 → ENOSYS; else allow.
-
-    ``clone`` is allowed only with CLONE_THREAD (a thread, which RLIMIT_NPROC still bounds).
-    """
-    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
-    allow, kill, eperm, enosys = 0x7FFF0000, 0x80000000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
-    body = [(jge, foreign, "eperm")] if foreign else []
-    body += [(jeq, nr, "eperm") for nr in denied] + [(jeq, clone3, "enosys")]
-    n = len(body)
-    # Layout: 4 head, n body, 3 clone checks, then the returns ALLOW (n+3), EPERM (n+4), ENOSYS (n+5),
-    # counted from the first body instruction; a jump's offset counts from the next instruction.
-    target = {"allow": n + 3, "eperm": n + 4, "enosys": n + 5}
-    prog = [(ld, 0, 0, 4), (jeq, 1, 0, arch), (ret, 0, 0, kill), (ld, 0, 0, 0)]  # arch, then the number
-    prog += [(op, target[where] - i - 1, 0, k) for i, (op, k, where) in enumerate(body)]
-    prog += [(jeq, 0, 2, clone), (ld, 0, 0, 16), (jset, 0, 1, CLONE_THREAD)]  # clone: threads only
-    prog += [(ret, 0, 0, allow), (ret, 0, 0, eperm), (ret, 0, 0, enosys)]
-    return prog
+    return f"on: seccomp deny list of {len(seccomp_filter.ARCHES[machine][1]) + 2} system calls"
 
 
 # ---------------------------------------------------------------- in the child
@@ -285,10 +247,19 @@ class LockdownError(Exception):
         super().__init__(f"{layer}: {error}")
 
 
-def enter(p: Prepared, uid: int, limits: dict) -> None:
-    """Lock this (freshly forked) process down, in an order where each step still has what it needs."""
-    steps = [("process", _die_with_zygote), ("cgroup", _let_oom_take_me), ("rlimits", lambda: _rlimits(limits)),
-             ("uid", lambda: _drop_uid(uid)), ("landlock", lambda: _landlock(p)), ("seccomp", lambda: _seccomp(p))]
+def enter(p: Prepared, uid: int) -> None:
+    """Lock this freshly forked process down, in an order where each step still has what it needs.
+
+    Resource limits come later, from ``limit()``, once the request (and its limits) is known.
+    """
+    parent = os.getppid()
+    steps = [
+        ("cgroup", _let_oom_take_me),
+        ("uid", lambda: _drop_uid(uid)),
+        ("process", lambda: _die_with(parent)),  # after the uid change, which clears it
+        ("landlock", lambda: _landlock(p)),
+        ("seccomp", lambda: _seccomp(p)),
+    ]
     for layer, step in steps:
         if p.on(layer):
             try:
@@ -297,19 +268,27 @@ def enter(p: Prepared, uid: int, limits: dict) -> None:
                 raise LockdownError(layer, exc) from None
 
 
-def _die_with_zygote() -> None:
+def _die_with(parent: int) -> None:
+    """SIGKILL when the zygote dies (checked once more: it may have died before the call)."""
     if LINUX:
-        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL, "death signal")
+        _prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
+    if os.getppid() != parent:
+        os._exit(1)
 
 
 def _let_oom_take_me() -> None:
+    """The zygote shares the cgroup; a child marks itself the first choice of its out-of-memory killer."""
     _write("/proc/self/oom_score_adj", "1000")
 
 
 def _drop_uid(uid: int) -> None:
     os.setgroups([])
-    os.setresgid(uid, uid, uid)
-    os.setresuid(uid, uid, uid)
+    if hasattr(os, "setresuid"):
+        os.setresgid(uid, uid, uid)
+        os.setresuid(uid, uid, uid)
+    else:  # macOS: as root, setgid/setuid set the real, effective and saved ids alike
+        os.setgid(uid)
+        os.setuid(uid)
 
 
 def _landlock(p: Prepared) -> None:
@@ -318,19 +297,31 @@ def _landlock(p: Prepared) -> None:
 
 
 def _seccomp(p: Prepared) -> None:
-    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(p.filter[0]), "seccomp")
+    _prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.addressof(p.filter[0]))
 
 
-def _rlimits(limits: dict) -> None:
-    cpu = int(limits["cpu"])
-    wanted = [("RLIMIT_CPU", cpu), ("RLIMIT_AS", limits["memory"]), ("RLIMIT_FSIZE", 0), ("RLIMIT_NOFILE", 16),
-              ("RLIMIT_CORE", 0), ("RLIMIT_NPROC", 0), ("RLIMIT_MEMLOCK", 0), ("RLIMIT_MSGQUEUE", 0)]
+def limit(p: Prepared, limits: dict) -> None:
+    """Resource limits, soft = hard (the kernel's SIGKILL, not a signal to ignore); only ever lowered."""
+    if not p.on("rlimits"):
+        return
+    wanted = [
+        ("RLIMIT_CPU", int(limits["cpu"])),
+        ("RLIMIT_AS", int(limits["memory"])),
+        ("RLIMIT_FSIZE", 0),
+        ("RLIMIT_NOFILE", 16),
+        ("RLIMIT_CORE", 0),
+        ("RLIMIT_NPROC", 0),
+        ("RLIMIT_MEMLOCK", 0),
+        ("RLIMIT_MSGQUEUE", 0),
+    ]
     for name, value in wanted:
         which = getattr(resource, name, None)
         if which is None:
             continue
+        hard = resource.getrlimit(which)[1]
+        value = value if hard == resource.RLIM_INFINITY else min(value, hard)
         try:
-            resource.setrlimit(which, (value, value))  # soft = hard: the kernel's SIGKILL, not a signal to ignore
-        except (ValueError, OSError):
-            if name in ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE"):
-                raise
+            resource.setrlimit(which, (value, value))
+        except (ValueError, OSError) as exc:
+            if name in ("RLIMIT_CPU", "RLIMIT_FSIZE", "RLIMIT_NOFILE"):  # AS: not on every system
+                raise LockdownError("rlimits", exc) from None

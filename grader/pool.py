@@ -35,11 +35,10 @@ LAYERS = ("process", "rlimits", "uid", "netns", "landlock", "seccomp", "cgroup")
 LOST = {
     "rlimits": "no CPU, memory, file-size or process limits inside the child",
     "uid": "student code runs as your user: it can signal or read your other processes, and only "
-           "Landlock stands between it and files you can read",
+    "Landlock stands between it and files you can read",
     "netns": "no empty network namespace: only seccomp and Landlock keep it off the network",
     "landlock": "student code can read (and, as your user, write) any file you can",
-    "seccomp": "student code is not stopped by the kernel from opening sockets, starting programs or "
-               "sending signals",
+    "seccomp": "student code is not stopped by the kernel from opening sockets, starting programs or sending signals",
     "cgroup": "no kernel cap on the child's resident memory and process count beyond the resource limits",
 }
 
@@ -55,14 +54,25 @@ class Exit:
 class Zygote:
     """The parent's end of one zygote process. Used by one thread at a time (a pool's lease)."""
 
-    def __init__(self, memory: int = 512 * 1024 * 1024, off: tuple[str, ...] = ()):
+    def __init__(self, memory: int = 512 * 1024 * 1024, off: tuple[str, ...] = (), standby: bool = True):
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        config = {"uid_base": UID_BASE, "memory": memory, "preload": list(PRELOAD), "off": list(off)}
+        config = {
+            "uid_base": UID_BASE,
+            "memory": memory,
+            "preload": list(PRELOAD),
+            "off": list(off),
+            "standby": standby,
+        }
         try:
             self.proc = subprocess.Popen(
                 [sys.executable, "-I", "-S", "-B", "-u", str(ZYGOTE), str(theirs.fileno()), json.dumps(config)],
-                stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),), env={}, cwd="/", start_new_session=True,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.PIPE,
+                pass_fds=(theirs.fileno(),),
+                env={},
+                cwd="/",
+                start_new_session=True,
             )
         except OSError as exc:
             mine.close()
@@ -70,6 +80,7 @@ class Zygote:
         finally:
             theirs.close()
         self.sock, self.buffer, self.exits = mine, b"", {}
+        self.forget: set[int] = set()  # children killed at the end of a session: their exits are dropped
         self.broken = False
         ready = self._next(time.monotonic() + 30)
         if ready is None or ready.get("op") != "ready":
@@ -82,14 +93,20 @@ class Zygote:
     def alive(self) -> bool:
         return not self.broken and self.proc.poll() is None
 
-    def spawn(self, cpu: int, memory: int, imports: list[str], fds: list[int]) -> int:
-        """Fork a locked-down child holding ``fds`` as its requests, replies and output; its pid."""
+    def spawn(self, cpu: int, memory: int, imports: list[str], fds: list[int]) -> None:
+        """Ask for a child holding ``fds`` as its requests, replies and output; ``confirm()`` says if it locked down.
+
+        The caller may write to the child meanwhile: it reads nothing before it has locked itself down.
+        """
         request = {"op": "spawn", "cpu": cpu, "memory": memory, "imports": imports}
         try:
             socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], fds)
         except OSError as exc:
             self.broken = True
             raise SandboxError(f"the sandbox's zygote is gone: {exc}") from None
+
+    def confirm(self) -> int:
+        """The pid of the child asked for last; SandboxError if it could not lock itself down."""
         reply = self._until("spawned", None, time.monotonic() + 30)
         if not reply.get("ok"):
             raise SandboxError(f"a child could not lock itself down ({reply.get('error', '?')})")
@@ -100,6 +117,11 @@ class Zygote:
             self.sock.sendall((json.dumps({"op": "kill", "pid": pid}) + "\n").encode())
         except OSError:
             self.broken = True
+
+    def forget_exit(self, pid: int) -> None:
+        """Drop this child's exit report when it comes (the zygote reaps it before its next fork)."""
+        if self.exits.pop(pid, None) is None:
+            self.forget.add(pid)
 
     def wait_exit(self, pid: int, timeout: float) -> Exit | None:
         """How the child ended, or None if it is still running after ``timeout`` seconds."""
@@ -116,6 +138,9 @@ class Zygote:
                 self.broken = True
                 raise SandboxError(f"the sandbox's zygote stopped answering: {self._stderr()}")
             if frame.get("op") == "exit":
+                if frame["pid"] in self.forget:
+                    self.forget.discard(frame["pid"])
+                    continue
                 self.exits[frame["pid"]] = Exit(frame["code"], frame["cpu"], frame["rss_kb"], frame["oom"])
                 if op == "exit" and frame["pid"] == pid:
                     return frame
@@ -156,11 +181,15 @@ class Zygote:
             self.proc.wait()
         if self.proc.stderr:
             self.proc.stderr.close()
-        for path in getattr(self, "cgroups", ()):
-            try:
-                os.rmdir(path)
-            except OSError:
-                pass
+        for path in getattr(self, "cgroups", ()):  # its children die with it (their death signal)
+            for _ in range(200):  # (an empty cgroup left behind is swept when the next zygote starts)
+                try:
+                    os.rmdir(path)
+                    break
+                except FileNotFoundError:
+                    break
+                except OSError:  # still busy with a dying child
+                    time.sleep(0.01)
 
 
 class Pool:
@@ -170,8 +199,8 @@ class Pool:
     process forgets the inherited zygotes and starts its own.
     """
 
-    def __init__(self, size: int | None = None, *, off: tuple[str, ...] = ()):
-        self.size, self.off = size, tuple(off)
+    def __init__(self, size: int | None = None, *, off: tuple[str, ...] = (), standby: bool = True):
+        self.size, self.off, self.standby = size, tuple(off), standby
         self._idle: list[Zygote] = []
         self._count = 0
         self._cond = threading.Condition()
@@ -202,7 +231,7 @@ class Pool:
                     break
                 self._cond.wait()
         try:
-            zygote = Zygote(off=self.off)
+            zygote = Zygote(off=self.off, standby=self.standby)
         except BaseException:
             with self._cond:
                 self._count -= 1
@@ -268,8 +297,7 @@ class Isolation:
 
     @property
     def missing(self) -> dict[str, str]:
-        return {name: state.removeprefix("off: ") for name, state in self.layers.items()
-                if not state.startswith("on")}
+        return {name: state.removeprefix("off: ") for name, state in self.layers.items() if not state.startswith("on")}
 
     @property
     def notice(self) -> str | None:

@@ -5,6 +5,11 @@ holds no secret of the grader's, and it never runs student code itself. Standard
 loads ``lockdown.py`` and ``harness.py`` by path. It stays small: a fork costs more the bigger the
 forking process is, which is why the grader itself never forks.
 
+To keep the fork and the lock-down off the critical path, the zygote keeps one child on standby:
+forked and locked down (its own uid, Landlock, seccomp) before any request, waiting for the file
+descriptors of a submission. A request hands it those, it sets the request's resource limits and
+starts the harness; meanwhile the zygote forks the next standby child. No child serves twice.
+
 Control protocol: newline-delimited JSON on a Unix stream socket, file descriptors by SCM_RIGHTS.
 
     zygote → {"op": "ready", "pid", "layers": {name: "on …" | "off: why"}, "cgroups": [path]}
@@ -17,13 +22,18 @@ The student's source never passes through here: the parent writes it straight in
 request pipe, and the child reads it only after it has locked itself down.
 """
 
+import contextlib
+import fcntl
+import gc
 import json
 import os
+import resource
 import signal
 import socket
 import sys
 
 LOCKED = b"locked"
+MAX_FD = max(256, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16))  # close_range makes it cheap on Linux
 SIDE_EFFECTS = {"antigravity", "this", "idlelib", "turtle", "turtledemo", "tkinter", "webbrowser", "pydoc"}
 
 
@@ -41,27 +51,38 @@ def load(name: str):
 class Zygote:
     def __init__(self, ctrl: socket.socket, config: dict):
         self.ctrl, self.config = ctrl, config
+        load("seccomp_filter")  # before lockdown, which imports it
         self.lockdown, self.harness = load("lockdown"), load("harness")
         self.preload(config.get("preload", ()))
         self.prepared = self.lockdown.prepare(config)
         self.devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
-        self.children: dict[int, dict] = {}
+        self.children: dict[int, int] = {}  # pid → cgroup out-of-memory kills before it started
+        self.standby: tuple[int, socket.socket] | None = None
+        self.standby_error = ""
         self.buffer, self.fds = b"", []
-        self.wake_r, wake_w = os.pipe2(os.O_NONBLOCK | os.O_CLOEXEC)
+        self.wake_r, wake_w = os.pipe()  # (os.pipe2 is not on macOS)
+        os.set_blocking(self.wake_r, False)
         os.set_blocking(wake_w, False)
         signal.set_wakeup_fd(wake_w)
         signal.signal(signal.SIGCHLD, lambda *_: None)
         self.probe()
+        gc.collect()
+        gc.freeze()  # children's garbage collections skip the zygote's objects: fewer copied pages
+        self.make_standby()
 
-    def preload(self, names) -> None:
-        """Import standard modules the exercises allow: a child that dropped its uid may not read them."""
+    def preload(self, names) -> bool:
+        """Import standard modules the exercises allow (a child that dropped its uid may not read them)."""
+        fresh = False
         for name in names:
             top = name.split(".")[0]
             if top in sys.stdlib_module_names and top not in SIDE_EFFECTS and name not in sys.modules:
-                try:
+                fresh = True
+                with contextlib.suppress(Exception):  # the child will report the import error itself
                     __import__(name)
-                except Exception:  # noqa: BLE001 - the child will report the import error itself
-                    pass
+        if fresh:
+            gc.collect()
+            gc.freeze()
+        return fresh
 
     def send(self, frame: dict) -> None:
         self.ctrl.sendall((json.dumps(frame) + "\n").encode())
@@ -75,7 +96,7 @@ class Zygote:
             status_r, status_w = os.pipe()
             pid = os.fork()
             if pid == 0:
-                self.child_lockdown(status_w, {"cpu": 5, "memory": self.config["memory"]})
+                self.lock(status_w, {"cpu": 5, "memory": self.config["memory"]})
                 os._exit(0)
             os.close(status_w)
             status = self.read_status(status_r)
@@ -88,22 +109,24 @@ class Zygote:
                 return
             layers[name] = f"off: {why.strip()}"
 
-    def child_lockdown(self, status_w: int, limits: dict) -> None:
-        """In a fresh child: lock down, then tell the zygote (student code runs only after this)."""
+    def lock(self, status_w: int, limits: dict | None = None) -> None:
+        """In a fresh child: lock down, then tell the zygote (nothing of a student's is here yet)."""
         try:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            self.lockdown.enter(self.prepared, self.config["uid_base"] + os.getpid(), limits)
+            self.lockdown.enter(self.prepared, self.config["uid_base"] + os.getpid())
+            if limits is not None:
+                self.lockdown.limit(self.prepared, limits)
             os.write(status_w, LOCKED)
         except BaseException as exc:  # noqa: BLE001 - say which layer failed; never run unprotected
-            layer = getattr(exc, "layer", "process")
-            os.write(status_w, f"{layer}: {exc}".encode()[:500])
+            os.write(status_w, f"{getattr(exc, 'layer', 'process')}: {exc}".encode()[:500])
             os._exit(121)
         os.close(status_w)
 
     def read_status(self, fd: int) -> bytes:
+        """LOCKED, or why not: read until those bytes or the end."""
         data = b""
-        while True:
+        while data != LOCKED:
             chunk = os.read(fd, 512)
             if not chunk:
                 break
@@ -111,69 +134,132 @@ class Zygote:
         os.close(fd)
         return data
 
-    def spawn(self, request: dict, fds: list[int]) -> None:
-        if len(fds) != 3:
-            for fd in fds:
-                os.close(fd)
-            self.send({"op": "spawned", "pid": 0, "ok": False, "error": "expected three file descriptors"})
-            return
-        self.preload(request.get("imports", ()))
-        self.lockdown.set_memory(self.prepared, int(request["memory"]))
+    def make_standby(self) -> None:
+        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         status_r, status_w = os.pipe()
-        limits = {"cpu": request["cpu"], "memory": int(request["memory"])}
         pid = os.fork()
         if pid == 0:
             try:
-                self.run_child(fds, status_w, limits)
+                self.wait_in_standby(theirs, status_w)
             finally:
                 os._exit(122)
-        for fd in (*fds, status_w):
-            os.close(fd)
+        theirs.close()
+        os.close(status_w)
         status = self.read_status(status_r)
         if status == LOCKED:
-            self.children[pid] = {"oom": self.lockdown.oom_kills(self.prepared)}
-            self.send({"op": "spawned", "pid": pid, "ok": True})
-        else:  # it exits by itself (121); never report it as a run
+            self.standby, self.standby_error = (pid, mine), ""
+        else:
+            mine.close()
             os.waitpid(pid, 0)
-            self.send({"op": "spawned", "pid": pid, "ok": False, "error": status.decode(errors="replace")})
+            self.standby, self.standby_error = None, status.decode(errors="replace")
 
-    def run_child(self, fds: list[int], status_w: int, limits: dict) -> None:
+    def wait_in_standby(self, sock: socket.socket, status_w: int) -> None:
+        """The child's life: lock down, wait for a request, take its descriptors and limits, serve it."""
         os.setsid()
-        # 0 ← /dev/null, 1 and 2 ← output pipe, 3 ← requests, 4 ← replies, 5 ← lock-down status
-        wanted = [self.devnull, fds[2], fds[2], fds[0], fds[1], status_w]
-        high = [_dup_above(fd, 6) for fd in wanted]  # first out of the way, then into place
+        _close_all_but({sock.fileno(), status_w, self.devnull, self.prepared.ruleset})
+        self.lock(status_w)
+        data, fds, _flags, _addr = socket.recv_fds(sock, 4096, 4)
+        if not data or len(fds) != 3:
+            os._exit(0)
+        request = json.loads(data)
+        # 0 ← /dev/null, 1 and 2 ← output pipe, 3 ← requests, 4 ← replies; nothing else stays open
+        high = [_dup_above(fd, 5) for fd in (self.devnull, fds[2], fds[2], fds[0], fds[1])]
         for target, fd in enumerate(high):
             os.dup2(fd, target)
-        keep = self.prepared.ruleset
-        if keep >= 6:
-            os.closerange(6, keep)
-            os.closerange(keep + 1, 1 << 20)
-        else:
-            os.closerange(6, 1 << 20)
+        os.closerange(5, MAX_FD)
+        try:
+            self.lockdown.limit(self.prepared, request)
+        except BaseException:  # noqa: BLE001
+            os._exit(121)
         sys.argv = ["submission"]
-        self.child_lockdown(5, limits)
         self.harness.main(3, 4)
         os._exit(0)
 
+    def spawn(self, request: dict, fds: list[int]) -> None:
+        self.one_at_a_time()
+        if self.preload(request.get("imports", ())) and self.standby:
+            self.drop_standby()  # forked before these modules were imported
+        self.lockdown.set_memory(self.prepared, int(request["memory"]))
+        limits = {"cpu": request["cpu"], "memory": int(request["memory"])}
+        pid = 0
+        for _attempt in range(2):
+            if self.standby is None:
+                self.make_standby()
+            if self.standby is None or len(fds) != 3:
+                break
+            pid, sock = self.standby
+            self.standby = None
+            try:
+                socket.send_fds(sock, [json.dumps(limits).encode()], fds)
+                break
+            except OSError:  # it died waiting: reap it and fork another
+                self.drop_standby((pid, sock))
+                pid = 0
+            finally:
+                sock.close()
+        for fd in fds:
+            os.close(fd)
+        if pid:
+            self.children[pid] = self.lockdown.oom_kills(self.prepared)
+            self.send({"op": "spawned", "pid": pid, "ok": True})
+            if self.config.get("standby", True):
+                self.make_standby()
+        else:
+            self.send({"op": "spawned", "pid": 0, "ok": False, "error": self.standby_error or "no child"})
+
+    def drop_standby(self, standby: tuple | None = None) -> None:
+        pid, sock = standby or self.standby
+        self.standby = None
+        sock.close()
+        try:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+        except (ProcessLookupError, ChildProcessError):
+            pass
+
+    def one_at_a_time(self) -> None:
+        """Kill every earlier child; wait for all but the last to be gone.
+
+        A new child shares the cgroup with at most one dying one, and the cgroup's memory limit has
+        room for two children (each is held to its own limit by RLIMIT_AS): no spurious kills.
+        """
+        for pid in self.children:
+            self.kill(pid)
+        self.reap()
+        for pid in list(self.children)[:-1]:
+            os.waitpid(pid, 0)
+            self.children.pop(pid)
+            self.send({"op": "exit", "pid": pid, "code": -signal.SIGKILL, "cpu": 0.0, "rss_kb": 0, "oom": False})
+
     def reap(self) -> None:
-        while self.children:
+        while True:
             try:
                 pid, status, usage = os.wait4(-1, os.WNOHANG)
             except ChildProcessError:
                 return
             if pid == 0:
                 return
-            info = self.children.pop(pid, {"oom": 0})
-            self.send({"op": "exit", "pid": pid, "code": os.waitstatus_to_exitcode(status),
-                       "cpu": usage.ru_utime + usage.ru_stime, "rss_kb": usage.ru_maxrss,
-                       "oom": self.lockdown.oom_kills(self.prepared) > info["oom"]})
+            if pid not in self.children:  # a standby child that died waiting
+                if self.standby and self.standby[0] == pid:
+                    self.standby[1].close()
+                    self.standby = None
+                continue
+            before = self.children.pop(pid)
+            self.send(
+                {
+                    "op": "exit",
+                    "pid": pid,
+                    "code": os.waitstatus_to_exitcode(status),
+                    "cpu": usage.ru_utime + usage.ru_stime,
+                    "rss_kb": usage.ru_maxrss,
+                    "oom": self.lockdown.oom_kills(self.prepared) > before,
+                }
+            )
 
     def kill(self, pid: int) -> None:
         if pid in self.children:  # not reaped yet, so the number still names our child
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
 
     # ------------------------------------------------------------ loop
 
@@ -215,12 +301,20 @@ class Zygote:
     def shutdown(self) -> None:
         for pid in list(self.children):
             self.kill(pid)
+        if self.standby:
+            self.drop_standby()
 
 
 def _dup_above(fd: int, low: int) -> int:
-    import fcntl
-
     return fcntl.fcntl(fd, fcntl.F_DUPFD, low)
+
+
+def _close_all_but(keep: set[int]) -> None:
+    low = 3
+    for fd in sorted(f for f in keep if f >= 3):
+        os.closerange(low, fd)
+        low = fd + 1
+    os.closerange(low, MAX_FD)
 
 
 def main() -> None:
@@ -229,8 +323,9 @@ def main() -> None:
     config.setdefault("readable", [path for path in sys.path if os.path.isdir(path)])  # the stdlib
     os.chdir("/")
     zygote = Zygote(ctrl, config)
-    zygote.send({"op": "ready", "pid": os.getpid(), "layers": zygote.prepared.layers,
-                 "cgroups": zygote.prepared.cgroups})
+    zygote.send(
+        {"op": "ready", "pid": os.getpid(), "layers": zygote.prepared.layers, "cgroups": zygote.prepared.cgroups}
+    )
     try:
         zygote.serve()
     finally:

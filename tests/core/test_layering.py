@@ -21,6 +21,11 @@ LAYERS = {
     "loader": 2,
     "points": 2,
     "sandbox": 2,
+    "pool": 2,
+    "child": 2,
+    "zygote": 1,
+    "lockdown": 1,
+    "seccomp_filter": 1,
     "probes": 3,
     "mistakes": 4,
     "compare": 5,
@@ -31,8 +36,16 @@ LAYERS = {
     "api": 6,
     "terminal": 7,
     "cli": 8,
+    "watch": 7,
+    "notebook_code": 1,
+    "notebook": 8,  # its check() is the Jupyter face (notebook_check)
+    "notebook_stub": 7,
+    "notebook_html": 8,
+    "notebook_check": 8,
 }
 THIRD_PARTY = {"yaml": {"loader"}, "typer": {"cli"}, "rich": {"cli", "terminal", "batch"}}
+THIRD_PARTY["rich"].add("notebook_check")  # check() in a terminal IPython prints the terminal report
+THIRD_PARTY |= {"nbformat": {"notebook"}, "IPython": {"notebook_check"}}
 
 
 def imports(path: Path) -> set[str]:
