@@ -183,6 +183,9 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
     line = p.get("line")
+    cell = p.get("cell")  # set for notebooks: the line is then counted within that cell
+    at_en = f"cell {cell}, line {line}" if cell is not None else f"line {line}"
+    at_ko = f"{cell}번 셀 {line}번째 줄" if cell is not None else f"{line}번째 줄"
     p.setdefault("message", "")
     kind = p.get("kind", "")
     what = p.get("what", "")
@@ -190,9 +193,9 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         **{k: fmt(v) for k, v in p.items()},
         "expected": fmt(check.expected) if check else "",
         "got": fmt(check.got) if check and check.got is not None else fmt(p.get("got")),
-        "line_ko": f"{line}번째 줄에서 " if line else "",
-        "line_en": f" at line {line}" if line else "",
-        "line_paren_ko": f" ({line}번째 줄)" if line else "",
+        "line_ko": f"{at_ko}에서 " if line else "",
+        "line_en": f" at {at_en}" if line else "",
+        "line_paren_ko": f" ({at_ko})" if line else "",
         "node_ko": node_text(p.get("node"), p.get("op"), "ko"),
         "node_en": node_text(p.get("node"), p.get("op"), "en"),
         "node_ko_at": f" 노드 {p['node']}" if p.get("node") else "",
@@ -206,12 +209,12 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
         "raised_ko": (
-            f"{line}번째 줄에서 {p.get('type')} 예외: {p['message']}"
+            f"{at_ko}에서 {p.get('type')} 예외: {p['message']}"
             if kind == "exception"
             else STOP_KO.get(kind, p["message"])
         ),
         "raised_en": (
-            f"raised {p.get('type')}" + (f" at line {line}" if line else "") + f": {p['message']}"
+            f"raised {p.get('type')}" + (f" at {at_en}" if line else "") + f": {p['message']}"
             if kind == "exception"
             else p["message"]
         ),

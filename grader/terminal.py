@@ -49,7 +49,10 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4):
     )
     parts.append(head)
     if verdict.error:
-        line = f" (line {verdict.error.line})" if verdict.error.line else ""
+        cell = verdict.error.why.params.get("cell") if verdict.error.why else None  # notebooks
+        line = (
+            f" ({f'cell {cell}, ' if cell is not None else ''}line {verdict.error.line})" if verdict.error.line else ""
+        )
         parts.append(Text(f"✗ {t('error', lang)} [{verdict.error.kind}]{line}: {verdict.error.message}", style="red"))
     for task in sorted(verdict.tasks, key=lambda x: x.passed):
         parts.extend(_task(task, lang, max_checks))
