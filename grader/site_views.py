@@ -1,0 +1,436 @@
+"""Verdicts and exercises → plain view data for the site's templates, in Korean and English at once.
+
+Every text a page shows comes in a pair ``{"ko": ..., "en": ...}`` (the page switches language
+without a reload); numbers are formatted here; diagrams are drawn here. Nothing here is HTML except
+the Markdown/KaTeX of exercise texts and the SVG of diagrams, both built by modules that escape.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from grader import explain
+from grader.diagram import Marks, draw
+from grader.engine import GATES, EvaluationError, Trace, trace
+from grader.markdown_math import math_span, render, render_inline
+from grader.spec import Exercise
+from grader.verdict import Verdict
+
+LANGS = ("ko", "en")
+OUTPUT_LIMIT = 4000
+
+
+def pair(ko: str, en: str | None = None) -> dict[str, str]:
+    return {"ko": ko, "en": ko if en is None else en}
+
+
+def text_pair(text) -> dict[str, str]:
+    """A spec ``Text`` (or None) as a pair."""
+    return pair(text.ko, text.en) if text is not None else pair("")
+
+
+def fmt(x) -> str:
+    return explain.fmt(x)
+
+
+@dataclass(frozen=True)
+class AttemptView:
+    """One attempt as the report's history shows it."""
+
+    number: int
+    submitted_at: str  # already formatted for people
+    status: str
+    raw: float
+    score: float  # after the late penalty
+    max_score: float
+    late_days: int
+    counted: bool
+    error_kind: str | None = None
+
+
+# --------------------------------------------------------------------------- diagrams
+
+
+_TRACES: dict[tuple, Trace | None] = {}
+
+
+def reference(ex: Exercise, point: dict[str, float]) -> Trace | None:
+    """The reference's values and gradients at a point (remembered: a class shares its public points)."""
+    key = (ex.id, ex.digest, tuple(sorted((k, float(v)) for k, v in point.items())))
+    if key not in _TRACES:
+        if len(_TRACES) > 4096:
+            _TRACES.clear()
+        try:
+            _TRACES[key] = trace(ex.built, dict(key[2]))
+        except (EvaluationError, KeyError):
+            _TRACES[key] = None
+    return _TRACES[key]
+
+
+def node_labels(ex: Exercise) -> dict[str, str]:
+    return {
+        name: (f"{spec.label.en} ({name})" if spec.label and spec.label.en != name else name)
+        for name, spec in ex.graph.nodes.items()
+    }
+
+
+def _numbers(got) -> list | None:
+    values = got if isinstance(got, list) else [got]
+    return values if all(isinstance(v, (int, float)) and math.isfinite(v) for v in values) else None
+
+
+def marks_for(ex: Exercise, verdict: Verdict, point: str, tr: Trace) -> Marks:
+    """The student's numbers at one public point, placed where the lecture's diagram writes them."""
+    marks = Marks(close=ex.tolerance.close)
+    for task in verdict.tasks:
+        if task.blame:
+            marks.blamed.add(task.blame.node)
+        marks.also.update(b.node for b in task.also)
+        for c in task.checks:
+            if c.point != point or c.node is None:
+                continue
+            marks.covered.add(c.node)  # answered here: ✓ unless a check is wrong
+            if not c.ok:
+                marks.wrong.add(c.node)
+            values = _numbers(c.got)
+            if task.kind == "forward":
+                marks.values[c.node] = values[0] if values else "?"
+            elif task.kind in ("local_grad", "backward") and c.node in tr.grads:
+                scale = tr.grads[c.node] if task.kind == "local_grad" else 1.0
+                n = len(values) if values else len(ex.built.by_name[c.node].args)
+                for i in range(n):
+                    marks.edge_grads[(c.node, i)] = scale * values[i] if values else "?"
+            elif task.kind == "gradients":
+                marks.totals[c.node] = values[0] if values else "?"
+    marks.also -= marks.blamed
+    return marks
+
+
+def diagram_point(verdict: Verdict) -> str | None:
+    """The public point to draw: the first where something is wrong, else the first."""
+    points = list(verdict.points)
+    for label in points:
+        if any(not c.ok and c.point == label for t in verdict.tasks for c in t.checks):
+            return label
+    return points[0] if points else None
+
+
+def report_diagram(ex: Exercise, verdict: Verdict, uid: str) -> dict | None:
+    label = diagram_point(verdict)
+    if label is None:
+        return None
+    tr = reference(ex, verdict.points[label])
+    if tr is None:
+        return None
+    point = tuple(sorted(verdict.points[label].items()))
+    shown = _shown(marks_for(ex, verdict, label, tr), tr)
+    key = (ex.id, ex.digest, label, point, shown, uid)
+    return {
+        "svg": _drawn(ex, key),
+        "point": label,
+        "inputs": _point_text(verdict.points[label]),
+        "id": uid,
+        "marked": bool(shown[4]),  # the student answered for some node here
+        "table": _trace_rows(ex, tr, _marks_of(ex, shown)),
+        "key": key,  # equal keys draw equal figures: the site renders each once
+    }
+
+
+def _shown(marks: Marks, tr: Trace) -> tuple:
+    """What of the marks the drawing shows: numbers equal to the reference's are not drawn."""
+
+    def keep(items, ref):
+        return tuple(sorted((k, v) for k, v in items.items() if not _drawn_same(marks, v, ref(k))))
+
+    return (
+        keep(marks.values, lambda k: tr.values.get(k)),
+        keep(marks.edge_grads, lambda k: _edge_ref(tr, k)),
+        keep(marks.totals, lambda k: tr.grads.get(k)),
+        tuple(sorted(marks.wrong)),
+        tuple(sorted(marks.covered)),
+        tuple(sorted(marks.blamed)),
+        tuple(sorted(marks.also)),
+    )
+
+
+def _edge_ref(tr: Trace, key: tuple[str, int]):
+    node, arg = key
+    local = tr.locals.get(node)
+    return tr.grads[node] * local[arg] if local and arg < len(local) else None
+
+
+def _drawn_same(marks: Marks, got, expected) -> bool:
+    return isinstance(got, (int, float)) and isinstance(expected, (int, float)) and bool(marks.close(got, expected))
+
+
+_SVGS: dict[tuple, str] = {}
+
+
+def _drawn(ex: Exercise, key: tuple) -> str:
+    """The report's SVG, shared by every student whose drawing would be the same (most of a class)."""
+    if key not in _SVGS:
+        if len(_SVGS) > 4096:
+            _SVGS.clear()
+        _, _, _, point, shown, uid = key
+        tr = reference(ex, dict(point))
+        _SVGS[key] = draw(ex.built, tr, _marks_of(ex, shown), uid=uid, caption_id=f"{uid}-cap", labels=node_labels(ex))
+    return _SVGS[key]
+
+
+def _marks_of(ex: Exercise, shown: tuple) -> Marks:
+    values, edges, totals, wrong, covered, blamed, also = shown
+    return Marks(
+        dict(values),
+        dict(edges),
+        dict(totals),
+        set(wrong),
+        set(covered),
+        set(blamed),
+        set(also),
+        close=ex.tolerance.close,
+    )
+
+
+def exercise_diagram(ex: Exercise, uid: str) -> dict | None:
+    tr = reference(ex, ex.points[0])
+    if tr is None:
+        return None
+    svg = draw(ex.built, tr, uid=uid, caption_id=f"{uid}-cap", labels=node_labels(ex))
+    return {
+        "svg": svg,
+        "point": "public-1",
+        "inputs": _point_text(ex.points[0]),
+        "id": uid,
+        "marked": False,
+        "table": _trace_rows(ex, tr, None),
+    }
+
+
+def _point_text(point: dict) -> str:
+    return ", ".join(f"{k} = {fmt(float(v))}" for k, v in point.items())
+
+
+def _trace_rows(ex: Exercise, tr: Trace, marks: Marks | None) -> list[dict]:
+    """The diagram as a table: for readers of a screen reader, a phone, or a printout."""
+    rows = []
+    for name in ex.built.inputs:
+        mine = marks.totals.get(name) if marks else None
+        rows.append(
+            {
+                "name": name,
+                "gate": pair("입력", "input"),
+                "value": fmt(tr.values[name]),
+                "grad": fmt(tr.grads[name]),
+                "mine": fmt(mine) if mine is not None else "",
+                "wrong": mine is not None,  # marks hold only the numbers that differ
+            }
+        )
+    for node in ex.built.nodes:
+        mine = marks.values.get(node.name) if marks else None
+        title = GATES[node.op].title
+        rows.append(
+            {
+                "name": node.name,
+                "gate": pair(title["ko"], title["en"]),
+                "value": fmt(tr.values[node.name]),
+                "grad": fmt(tr.grads[node.name]),
+                "mine": fmt(mine) if mine is not None else "",
+                "wrong": bool(marks) and (mine is not None or node.name in marks.wrong or node.name in marks.blamed),
+            }
+        )
+    return rows
+
+
+# --------------------------------------------------------------------------- one item of a report
+
+
+def item_view(ex: Exercise | None, verdict: Verdict, uid: str) -> dict:
+    """A graded exercise: score, error, tasks with checks and blame, diagram, effect, output."""
+    error = None
+    if verdict.error:
+        error = {"kind": verdict.error.kind, "line": verdict.error.line, "message": _words(verdict.error.why)}
+    tasks = [_task_view(ex, task) for task in verdict.tasks]
+    tasks.sort(key=lambda t: t["passed"])
+    return {
+        "kind": "exercise",
+        "error": error,
+        "tasks": tasks,
+        "diagram": report_diagram(ex, verdict, uid) if ex is not None and verdict.status == "graded" else None,
+        "effects": [_effect_view(e) for e in verdict.effect if e.rows],
+        "output": _clip(verdict.output),
+        "output_clipped": len(verdict.output) > OUTPUT_LIMIT,
+    }
+
+
+def _words(why, check=None) -> dict[str, str]:
+    """A stored reason (``Why``) worded in both languages by ``explain``."""
+    return pair(explain.render(why, "ko", check), explain.render(why, "en", check))
+
+
+HIDDEN_SHOWN = 6
+
+
+def _task_view(ex: Exercise | None, task) -> dict:
+    spec = next((t for t in ex.tasks if t.function == task.function), None) if ex else None
+    public, hidden, hidden_wrong = [], [], 0
+    for c in task.checks:
+        if not c.public:
+            hidden_wrong += not c.ok
+            if c.ok or len(hidden) >= HIDDEN_SHOWN:
+                continue
+        plain = c.why is None or c.why.code == "wrong"  # the columns already say it
+        row = {
+            "point": c.point,
+            "node": c.node or "",
+            "expected": fmt(c.expected) if c.public else "",
+            "got": fmt(c.got),
+            "ok": c.ok,
+            "mistake": c.mistake,
+            "plain": plain,
+            "message": None if c.ok or (plain and c.public) else _words(c.why, c),
+        }
+        (public if c.public else hidden).append(row)
+    blame = None
+    if task.blame:
+        blame = {
+            "node": task.blame.node,
+            "mistake": task.blame.mistake,
+            "message": _words(task.blame.why),
+            "gate": _gate_view(ex, task.blame.node),
+        }
+    return {
+        "function": task.function,
+        "kind": task.kind,
+        "score": fmt(task.score),
+        "max": fmt(task.max_score),
+        "passed": task.passed,
+        "target": (spec.op or spec.node or "") if spec else "",
+        "error": _words(task.error.why) if task.error else None,
+        "blame": blame,
+        "also": [_words(b.why) for b in task.also],
+        "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en)) if spec and spec.hint else None,
+        "failed": [c for c in public if not c["ok"]],
+        "passed_n": sum(1 for c in public if c["ok"]),
+        "hidden_wrong": hidden_wrong,
+        "hidden_total": sum(1 for c in task.checks if not c.public),
+        "hidden": hidden,
+    }
+
+
+def _gate_view(ex: Exercise | None, node: str) -> dict | None:
+    if ex is None or node not in ex.built.by_name:
+        return None
+    gate = GATES[ex.built.by_name[node].op]
+    return {
+        "title": pair(gate.title["ko"], gate.title["en"]),
+        "op": gate.name,
+        "formula": math_span(gate.formula),
+        "grad": math_span(gate.grad_formula),
+    }
+
+
+def _effect_view(effect) -> dict:
+    rows = []
+    for r in effect.rows:
+        same = (
+            r.expected is not None and r.got is not None and abs(r.got - r.expected) <= 1e-6 * max(1.0, abs(r.expected))
+        )
+        rows.append({"name": r.name, "expected": fmt(r.expected), "got": fmt(r.got), "ok": same})
+    what = {
+        "gradients": pair("입력에 대한 기울기", "gradients of the inputs"),
+        "values": pair("노드 값 (순전파)", "node values (forward)"),
+        "loss": pair("한 걸음 전후의 손실", "the loss before and after the step"),
+    }.get(effect.what, pair(effect.what))
+    return {"point": effect.point, "what": what, "rows": rows, "all_ok": all(r["ok"] for r in rows)}
+
+
+def _clip(text: str) -> str:
+    return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + "\n…"
+
+
+def quiz_view(result) -> dict:
+    """A graded quiz (``grader.quiz_result.QuizResult``): one row per question."""
+    from grader import quiz_result
+
+    ko, en = quiz_result.localize(result, "ko"), quiz_result.localize(result, "en")
+    error = None
+    if result.error:
+        error = {
+            "kind": result.error.kind,
+            "line": result.error.line,
+            "message": pair(ko.error.message, en.error.message),
+        }
+    questions = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "score": fmt(a.score),
+            "max": fmt(a.max_score),
+            "passed": a.passed,
+            "got": fmt(a.got) if a.got is not None else "",
+            "message": pair(a.message, b.message),
+            "explanation": pair(a.explanation.get("ko", ""), a.explanation.get("en", ""))
+            if a.explanation and not a.passed
+            else None,
+        }
+        for a, b in zip(ko.questions, en.questions)
+    ]
+    return {
+        "kind": "quiz",
+        "error": error,
+        "questions": questions,
+        "tasks": [],
+        "diagram": None,
+        "effects": [],
+        "output": "",
+        "output_clipped": False,
+    }
+
+
+# --------------------------------------------------------------------------- exercise pages
+
+
+def exercise_view(ex: Exercise) -> dict:
+    tasks = []
+    for t in ex.tasks:
+        covers = ", ".join(ex.task_nodes(t)) if t.kind in ("forward", "local_grad", "backward") else ""
+        if t.kind == "gradients":
+            covers = ", ".join(t.wrt or [])
+        if t.kind == "step":
+            covers = ", ".join(t.params or [])
+        tasks.append(
+            {
+                "function": t.function,
+                "kind": t.kind,
+                "covers": covers,
+                "score": fmt(t.score),
+                "hint": pair(render_inline(t.hint.ko), render_inline(t.hint.en)) if t.hint else None,
+            }
+        )
+    points = []
+    for i, p in enumerate(ex.points):
+        tr = reference(ex, p)
+        rows = _trace_rows(ex, tr, None) if tr else []
+        points.append({"label": f"public-{i + 1}", "inputs": _point_text(p), "rows": rows})
+    gates = []
+    for op in dict.fromkeys(n.op for n in ex.built.nodes):
+        gate = GATES[op]
+        gates.append(
+            {
+                "op": op,
+                "title": pair(gate.title["ko"], gate.title["en"]),
+                "formula": math_span(gate.formula),
+                "grad": math_span(gate.grad_formula),
+            }
+        )
+    return {
+        "id": ex.id,
+        "title": text_pair(ex.title),
+        "description": pair(render(ex.description.ko), render(ex.description.en)),
+        "diagram": exercise_diagram(ex, f"x-{ex.id}"),
+        "tasks": tasks,
+        "points": points,
+        "gates": gates,
+        "max": fmt(ex.max_score),
+    }
