@@ -42,7 +42,8 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise ExerciseError(path, None, "", f"not UTF-8 text (byte {exc.start})") from None
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ExerciseError(path, line, "", f"not UTF-8 text (byte {exc.start})") from None
     return parse_yaml(text, path)
 
 
@@ -173,9 +174,11 @@ def check_exercise(ex: Exercise, path: Path | None) -> Iterator[tuple[Path_, str
         yield ("id",), f"'{ex.id}' must equal the file's name '{path.stem}'"
     if not is_identifier(ex.id):
         yield ("id",), f"'{ex.id}' is not an identifier (letters, digits, _)"
-    yield from _check_graph(ex)
-    graph = ex.graph.build()  # safe: _check_graph found no error or the loop stopped
-    ex._graph = graph
+    graph_problems = list(_check_graph(ex))
+    yield from graph_problems
+    if graph_problems:
+        return  # nothing below makes sense without a graph
+    ex._graph = ex.graph.build()
     yield from _check_points(ex)
     yield from _check_tasks(ex)
     for i, name in enumerate(ex.allowed_imports):
@@ -202,11 +205,11 @@ def _check_graph(ex: Exercise) -> Iterator[tuple[Path_, str]]:
         if n < gate.min_args or (gate.max_args is not None and n > gate.max_args):
             yield (*at, "args"), f"gate '{node.op}' takes {gate.arity_text()} argument(s), got {n}"
         for j, arg in enumerate(node.args):
-            if isinstance(arg, str) and arg not in names:
-                known = ", ".join([*g.inputs, *g.nodes])
-                yield (*at, "args", j), f"'{arg}' is not an input or node (known: {known})"
             if j in gate.constant_args and isinstance(arg, str):
                 yield (*at, "args", j), f"gate '{node.op}' needs a number here, not '{arg}'"
+            elif isinstance(arg, str) and arg not in names:
+                known = ", ".join([*g.inputs, *g.nodes])
+                yield (*at, "args", j), f"'{arg}' is not an input or node (known: {known})"
     if g.output not in g.nodes:
         yield ("graph", "output"), f"'{g.output}' is not a node (nodes: {', '.join(g.nodes)})"
         return
@@ -230,6 +233,8 @@ def _check_points(ex: Exercise) -> Iterator[tuple[Path_, str]]:
         for name in point:
             if name not in inputs:
                 yield ("points", i, name), f"'{name}' is not an input (inputs: {', '.join(inputs)})"
+        if any(name not in point for name in inputs):
+            continue
         try:
             trace(ex._graph, point)
         except EvaluationError as exc:

@@ -150,6 +150,8 @@ def forward(graph: Graph, point: Mapping[str, float]) -> Trace:
             raise EvaluationError(node.name, node.op, str(exc), trace.point) from None
         if not math.isfinite(out):
             raise EvaluationError(node.name, node.op, f"the value is {out}", trace.point)
+        if not all(math.isfinite(g) for g in trace.locals[node.name]):
+            raise EvaluationError(node.name, node.op, "the local gradient overflows", trace.point)
         trace.values[node.name] = out
     return trace
 
@@ -169,6 +171,8 @@ def backward(
     grads[graph.output] = 1.0
     for node in reversed(graph.nodes):
         upstream = grads[node.name]
+        if not math.isfinite(upstream):
+            raise EvaluationError(node.name, node.op, "the gradient overflows", trace.point)
         local = trace.locals[node.name]
         if local_override is not None:
             replaced = local_override(node, trace.args_of(node), trace.values[node.name])
@@ -180,6 +184,9 @@ def backward(
                     grads[arg] += upstream * g
                 else:
                     grads[arg] = upstream * g
+    for name in graph.inputs:
+        if not math.isfinite(grads[name]):
+            raise EvaluationError(name, "input", "the gradient overflows", trace.point)
     return grads
 
 
