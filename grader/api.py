@@ -99,6 +99,9 @@ def grade_source(
             why = Why("no_function", {"functions": ", ".join(functions)})
             return _failed(ex, student, Failure("missing_function", why), session.output)
         calls, task_errors = _calls(ex, probes, report.functions)
+        # What a function prints at a hidden point would reveal the point: keep only what loading printed.
+        withheld = any(p.label.startswith("hidden-") for p in points)
+        load_output = session.output if withheld else ""
         results = session.run(calls)
         tasks = []
         for i, task in enumerate(ex.tasks):
@@ -108,7 +111,7 @@ def grade_source(
             mine = [(pid, p) for pid, p in enumerate(probes) if p.task == i]
             tasks.append(grade_task(ex, i, task, mine, results, points))
         effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
-        output = session.output
+        output = load_output if withheld else session.output
     score = round(sum(t.score for t in tasks), 4)
     return Verdict(
         ex.id,
@@ -121,6 +124,7 @@ def grade_source(
         output,
         points={p.label: p.values for p in points if p.public},
         effect=effects,
+        output_withheld=withheld,
     )
 
 

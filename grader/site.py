@@ -109,6 +109,10 @@ UI: dict[str, tuple[str, str]] = {
     "question": ("문항", "Question"),
     "no_attempts": ("아직 채점된 제출이 없습니다.", "No graded submission yet."),
     "clipped": ("(잘림)", "(clipped)"),
+    "withheld": (
+        "숨은 점에서 함수가 출력한 내용은 보여주지 않습니다 (파일을 불러올 때의 출력만 표시).",
+        "What your functions printed at hidden points is not shown (only what loading printed).",
+    ),
     "students_n": ("학생 {n}명", "{n} students"),
     "checks_passed": ("공개 점검 {n}개 통과", "{n} public check(s) passed"),
     "description": ("설명", "Description"),

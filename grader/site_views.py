@@ -260,6 +260,7 @@ def item_view(ex: Exercise | None, verdict: Verdict, uid: str) -> dict:
         "effects": [_effect_view(e) for e in verdict.effect if e.rows],
         "output": _clip(verdict.output),
         "output_clipped": len(verdict.output) > OUTPUT_LIMIT,
+        "output_withheld": verdict.output_withheld,
     }
 
 
@@ -385,6 +386,7 @@ def quiz_view(result) -> dict:
         "effects": [],
         "output": "",
         "output_clipped": False,
+        "output_withheld": False,
     }
 
 

@@ -28,6 +28,10 @@ L = {
     "output": ("출력 (print)", "printed output"),
     "also": ("다른 틀린 노드", "also wrong"),
     "full": ("만점입니다.", "Full marks."),
+    "withheld": (
+        "숨은 점에서 함수가 출력한 내용은 보여주지 않습니다 (파일을 불러올 때의 출력만 표시).",
+        "What your functions printed at hidden points is not shown (only what loading printed).",
+    ),
     "hidden_note": ("숨은 점에서는 정답 값을 보여주지 않습니다.", "Hidden points show where, not the answer."),
 }
 
@@ -73,6 +77,8 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4):
             )
             table.add_row(escape(row.name), fmt(row.expected), fmt(row.got), "✓" if same else "✗")
         parts.append(table)
+    if verdict.output_withheld:
+        parts.append(Text(t("withheld", lang), style="dim"))
     if verdict.output.strip():
         parts.append(Text(f"{t('output', lang)}:", style="dim"))
         parts.append(Text(_clip(verdict.output), style="dim"))

@@ -93,6 +93,7 @@ class Verdict:
     lang: str = "en"
     points: dict[str, dict[str, float]] = field(default_factory=dict)  # the public points' inputs
     effect: tuple[Effect, ...] = ()  # the student's gates chained end to end, at public points
+    output_withheld: bool = False  # graded at hidden points: only what loading printed is kept
 
     @property
     def full_marks(self) -> bool:
@@ -164,4 +165,5 @@ def from_json(data: dict[str, Any]) -> Verdict:
         data.get("lang", "en"),
         data.get("points", {}),
         effects(data.get("effect", [])),
+        bool(data.get("output_withheld", False)),
     )

@@ -58,3 +58,11 @@ def test_solutions_score_full_marks_at_hidden_points_too(grade_text):
     for path in sorted(SOLUTIONS.glob("exercise*.py")):
         verdict = grade_text(path.stem, path.read_text(encoding="utf-8"), secret="another secret")
         assert verdict.full_marks, path.stem
+
+
+def test_what_a_function_prints_at_hidden_points_is_withheld(grade_text):
+    source = 'print("loading")\ndef neg_local_grad(x):\n    print("input was", x)\n    return -1.0\n'
+    hidden = grade_text("exercise02", source, secret="course-secret")
+    assert hidden.output == "loading\n" and hidden.output_withheld
+    practice = grade_text("exercise02", source)
+    assert "input was" in practice.output and not practice.output_withheld

@@ -1,0 +1,327 @@
+"""Grades out of the gradebook: the course's policy and late penalties applied, then CSV, JSON lines, Gradescope.
+
+- ``csv`` (style ``generic``): ``student,<item>...,total``, one row per student, plain decimal points,
+  an empty cell where nothing was handed in (an LMS import leaves that grade alone; the total counts
+  it as 0). This is the shape Moodle's "Import grades from CSV" maps (identify users by the
+  ``student`` column, map each item column to a grade item) and Sakai's gradebook import reads
+  (usernames in the first column, headings in the first row, numbers in the others).
+  Style ``canvas`` follows the layout of Canvas's own gradebook export: ``Student, ID, SIS User ID,
+  SIS Login ID, Section``, then one column per item and a ``Points Possible`` row; the student id
+  goes in ``SIS User ID``; no total column (Canvas computes its own).
+- ``jsonl``: one line per attempt (SPEC.md), with the policy's pick marked ``selected``.
+- ``gradescope``: a ``results.json`` per student following Gradescope's autograder specification
+  (top-level ``score`` after late penalties, one test per task with ``score``, ``max_score``,
+  ``status``, ``name``, ``number``, ``output``, ``tags``, ``visibility``).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from itertools import groupby
+from pathlib import Path
+from typing import Any, TextIO
+
+from grader.course_config import Course, Late
+from grader.errors import UsageError
+from grader.gradebook import Attempt, Gradebook
+
+FORMATS = ("csv", "jsonl", "gradescope")
+CSV_STYLES = ("generic", "canvas")
+MAX_FAILED_SHOWN = 6
+HIDDEN_NOTE = (
+    "Checked at the public points and at hidden points drawn with the course secret; answers at "
+    "hidden points are not shown."
+)
+NOTHING_FOUND = (
+    "No gradable file was found in this submission: name each file after its exercise "
+    "(exercise03.py) or quiz (quiz01.yaml) and submit again."
+)
+
+
+@dataclass(frozen=True)
+class Scored:
+    attempt: Attempt
+    final: float  # after the late penalty
+    late: Late
+
+
+@dataclass(frozen=True)
+class Grade:
+    """The attempt that counts for one student and item, under the course's policy."""
+
+    student: str
+    item: str
+    attempt: Attempt
+    attempts: int
+    final: float
+    late: Late
+
+    @property
+    def max_score(self) -> float:
+        return self.attempt.max_score
+
+
+def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
+    """``--course`` if given, else the course the last batch ran with, else the defaults."""
+    if explicit is not None:
+        return explicit
+    text = gb.meta("course")
+    return Course.model_validate_json(text) if text else Course()
+
+
+def scored(gb: Gradebook, course: Course, student: str | None = None, item: str | None = None) -> Iterator[Scored]:
+    for a in gb.attempts(student, item):
+        raw = a.score if a.status == "graded" else 0.0
+        final, late = course.final_score(a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at))
+        yield Scored(a, final, late)
+
+
+def pick(group: list[Scored], policy: str) -> Scored:
+    if policy == "last":
+        return group[-1]
+    return max(reversed(group), key=lambda s: s.final)  # best; on a tie, the later attempt
+
+
+def grades(
+    gb: Gradebook, course: Course, policy: str | None = None, student: str | None = None, item: str | None = None
+) -> Iterator[Grade]:
+    """One grade per (student, item), in order, streamed."""
+    rule = policy or course.policy
+    for (who, what), group in groupby(
+        scored(gb, course, student, item), key=lambda s: (s.attempt.student, s.attempt.item)
+    ):
+        attempts = list(group)
+        chosen = pick(attempts, rule)
+        yield Grade(who, what, chosen.attempt, len(attempts), chosen.final, chosen.late)
+
+
+def natural(name: str) -> list:
+    return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
+
+
+def num(value: float) -> str:
+    text = f"{round(value, 4):.4f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+# --------------------------------------------------------------------------- csv
+
+
+def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic", policy: str | None = None) -> int:
+    """One row per student; returns the number of students written."""
+    if style not in CSV_STYLES:
+        raise UsageError(f"--csv-style must be one of {', '.join(CSV_STYLES)}, not '{style}'")
+    maxima = gb.item_max_scores()
+    items = sorted(maxima, key=natural)
+    writer = csv.writer(out, lineterminator="\n")
+    if style == "canvas":
+        writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items])
+        writer.writerow(["    Points Possible", "", "", "", "", *(num(maxima[i]) for i in items)])
+    else:
+        writer.writerow(["student", *items, "total"])
+    rows = 0
+    for student, group in groupby(grades(gb, course, policy), key=lambda g: g.student):
+        finals = {g.item: g.final for g in group}
+        cells = [num(finals[i]) if i in finals else "" for i in items]
+        if style == "canvas":
+            writer.writerow([student, "", student, "", "", *cells])
+        else:
+            writer.writerow([student, *cells, num(sum(finals.values()))])
+        rows += 1
+    return rows
+
+
+# --------------------------------------------------------------------------- jsonl
+
+
+def attempt_records(gb: Gradebook, course: Course, policy: str | None = None) -> Iterator[dict[str, Any]]:
+    rule = policy or course.policy
+    for _key, group in groupby(scored(gb, course), key=lambda s: (s.attempt.student, s.attempt.item)):
+        attempts = list(group)
+        chosen = pick(attempts, rule)
+        for s in attempts:
+            a = s.attempt
+            yield {
+                "student": a.student,
+                "item": a.item,
+                "attempt": a.attempt,
+                "score": s.final,
+                "max_score": a.max_score,
+                "status": a.status,
+                "submitted_at": a.submitted_at,
+                "graded_at": a.graded_at,
+                "raw_score": a.score,
+                "late_days": s.late.days,
+                "late_penalty": round(s.late.fraction * a.max_score, 4),
+                "selected": s is chosen,
+                "policy": rule,
+                "error": a.error_kind,
+                "time_source": a.time_source,
+                "content_sha256": a.content_sha256,
+                "exercise_digest": a.exercise_digest,
+                "grader_version": a.grader_version,
+                "result_id": a.result_id,
+            }
+
+
+def write_jsonl(gb: Gradebook, course: Course, out: TextIO, policy: str | None = None) -> int:
+    lines = 0
+    for record in attempt_records(gb, course, policy):
+        out.write(json.dumps(record, ensure_ascii=False) + "\n")
+        lines += 1
+    return lines
+
+
+# --------------------------------------------------------------------------- gradescope
+
+
+def gradescope_results(entries: list[tuple[Grade, dict[str, Any]]]) -> dict[str, Any]:
+    """Gradescope's results.json for one student: every item's chosen attempt, one test per task."""
+    tests: list[dict[str, Any]] = []
+    lines, extra = [], {}
+    for n, (g, verdict) in enumerate(entries, start=1):
+        tests += _tests(n, g, verdict)
+        penalty = round(g.late.fraction * g.max_score, 4)
+        line = f"{g.item}: {num(g.final)} / {num(g.max_score)} (attempt {g.attempt.attempt} of {g.attempts})"
+        if g.late.days:
+            line += f", {g.late.days} day(s) late: -{num(penalty)}"
+        lines.append(line)
+        extra[g.item] = {
+            "raw_score": g.attempt.score,
+            "score": g.final,
+            "max_score": g.max_score,
+            "late_days": g.late.days,
+            "late_penalty": penalty,
+            "status": g.attempt.status,
+            "attempt": g.attempt.attempt,
+            "submitted_at": g.attempt.submitted_at,
+            "result_id": g.attempt.result_id,
+        }
+    return {
+        "score": round(sum(g.final for g, _ in entries), 4),
+        "output": "\n".join(lines + [HIDDEN_NOTE] * any(v.get("tasks") for _, v in entries)),
+        "output_format": "text",
+        "test_output_format": "text",
+        "visibility": "visible",
+        "stdout_visibility": "hidden",
+        "tests": tests,
+        "extra_data": {"schema": "grade.result/1", "items": extra},
+    }
+
+
+def _tests(n: int, g: Grade, verdict: dict[str, Any]) -> list[dict[str, Any]]:
+    if verdict.get("status") == "graded" and verdict.get("questions"):  # a quiz
+        return [
+            {
+                "name": f"{g.item}: {q['id']} ({q['kind']})",
+                "number": f"{n}.{j}",
+                "score": q["score"],
+                "max_score": q["max_score"],
+                "status": "passed" if q["passed"] else "failed",
+                "output": q.get("message") or "",
+                "tags": [g.item, q["kind"]],
+                "visibility": "visible",
+            }
+            for j, q in enumerate(verdict["questions"], start=1)
+        ]
+    if verdict.get("status") != "graded" or not verdict.get("tasks"):
+        error = verdict.get("error") or {}
+        text = error.get("message") or error.get("kind") or "could not be graded"
+        if error.get("line"):
+            text += f" (line {error['line']})"
+        return [
+            {
+                "name": f"{g.item}: the file",
+                "number": f"{n}.0",
+                "score": 0.0,
+                "max_score": g.max_score,
+                "status": "failed",
+                "output": text,
+                "tags": [g.item, error.get("kind") or "error"],
+                "visibility": "visible",
+            }
+        ]
+    tests = []
+    for j, task in enumerate(verdict["tasks"], start=1):
+        tests.append(
+            {
+                "name": f"{g.item}: {task['function']} ({task['kind']})",
+                "number": f"{n}.{j}",
+                "score": task["score"],
+                "max_score": task["max_score"],
+                "status": "passed" if task["passed"] else "failed",
+                "output": _task_text(task),
+                "tags": [g.item, task["kind"]]
+                + ([task["blame"]["mistake"]] if (task.get("blame") or {}).get("mistake") else []),
+                "visibility": "visible",
+            }
+        )
+    return tests
+
+
+def _task_text(task: dict[str, Any]) -> str:
+    if task.get("error"):
+        return task["error"].get("message") or task["error"].get("kind", "")
+    checks = task.get("checks") or []
+    failed = [c for c in checks if not c.get("ok")]
+    if not failed:
+        return f"All {len(checks)} checks passed."
+    lines = []
+    blame = task.get("blame")
+    if blame:
+        lines.append(f"First wrong node: {blame['node']}. {blame.get('message') or ''}".strip())
+    for c in failed[:MAX_FAILED_SHOWN]:
+        where = c["point"] + (f", node {c['node']}" if c.get("node") else "")
+        lines.append(f"- {where}: {c.get('message') or 'wrong'}")
+    if len(failed) > MAX_FAILED_SHOWN:
+        lines.append(f"... and {len(failed) - MAX_FAILED_SHOWN} more failed check(s)")
+    lines.append(f"{len(checks) - len(failed)} of {len(checks)} checks passed.")
+    return "\n".join(lines)
+
+
+def write_gradescope(
+    gb: Gradebook,
+    course: Course,
+    out: Path,
+    student: str | None = None,
+    item: str | None = None,
+    policy: str | None = None,
+) -> list[Path]:
+    """``out`` ending in .json: one student's results.json; otherwise ``out/<student>/results.json`` each."""
+    written: list[Path] = []
+    single = out.suffix == ".json"
+    for who, group in groupby(grades(gb, course, policy, student, item), key=lambda g: g.student):
+        entries = [(g, gb.verdict_json(g.attempt.result_id)) for g in group]
+        if single and written:
+            raise UsageError(
+                f"{out}: one results.json holds one student; the gradebook has several "
+                "(pass --student ID, or give a folder to --out)"
+            )
+        target = out if single else out / who / "results.json"
+        atomic_write(target, json.dumps(gradescope_results(entries), ensure_ascii=False, indent=1) + "\n")
+        written.append(target)
+    if single and not written:
+        atomic_write(out, json.dumps({"score": 0.0, "output": NOTHING_FOUND, "tests": []}) + "\n")
+        written.append(out)
+    return written
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Write a complete file or none: Gradescope fails a run whose results.json is malformed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
