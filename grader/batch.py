@@ -59,6 +59,8 @@ class Options:
     new_secret: bool = False
     exercises_dir: Path | None = None
     lang: str = "en"
+    executor: str = "local"  # or "dask" (dask_executor.py), with the scheduler's address
+    scheduler: str | None = None
 
 
 @dataclass
@@ -259,7 +261,7 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         kinds: Counter = Counter()
         faults: list[dict] = []
         interrupted = False
-        executor = LocalExecutor(opts.jobs or default_jobs(), opts.secret.value, opts.lang, preload=catalog.preload())
+        executor = _executor(opts, catalog)
         executor.start(len(jobs))  # forked now, before the caller's progress display starts a thread
         report(progress)
         try:
@@ -271,10 +273,26 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
             interrupted = True
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
+        summary["executor"] = executor.describe() if hasattr(executor, "describe") else {"kind": "local"}
         summary.update(interrupted=interrupted, seconds=round(time.monotonic() - started, 3))
         summary["rate"] = round(progress.done / summary["seconds"], 1) if summary["seconds"] > 0 else None
         gb.finish_batch(batch_id, {k: summary[k] for k in ("found", "graded", "up_to_date", "faults", "interrupted")})
     return summary
+
+
+def _executor(opts: Options, catalog: Catalog):
+    """The local worker processes, or a Dask cluster (``distributed`` imported only then)."""
+    if opts.executor == "dask":
+        if not opts.scheduler:
+            raise UsageError("--executor dask needs --scheduler tcp://HOST:PORT (the Dask scheduler's address)")
+        from grader.dask_executor import DaskExecutor
+
+        return DaskExecutor(opts.scheduler, opts.secret.value, opts.lang, preload=catalog.preload())
+    if opts.executor != "local":
+        raise UsageError(f"--executor {opts.executor}: unknown (local or dask)")
+    if opts.scheduler:
+        raise UsageError("--scheduler is for --executor dask")
+    return LocalExecutor(opts.jobs or default_jobs(), opts.secret.value, opts.lang, preload=catalog.preload())
 
 
 def _quiet_names(folder: Path, opts: Options) -> set[str]:

@@ -258,8 +258,7 @@ def quiz(
     out.print()
     for text, style in quiz_terminal.report(result, qz.title.get(language)):
         out.print(text, style=style, markup=False, highlight=False)
-    out.print(quiz_terminal.t("saved", language, path=target, quiz=quiz_id, student=student), style="dim",
-              markup=False)
+    out.print(quiz_terminal.t("saved", language, path=target, quiz=quiz_id, student=student), style="dim", markup=False)
     raise typer.Exit(0 if result.full_marks else 1)
 
 
@@ -267,8 +266,11 @@ def quiz(
 def batch(
     submissions: Annotated[
         Path,
-        typer.Argument(metavar="SUBMISSIONS_DIR", help="<student>/<exercise>.py and <student>/<quiz>.yaml, "
-                       "optionally manifest.csv (student,item,submitted_at)"),
+        typer.Argument(
+            metavar="SUBMISSIONS_DIR",
+            help="<student>/<exercise>.py and <student>/<quiz>.yaml, "
+            "optionally manifest.csv (student,item,submitted_at)",
+        ),
     ],
     db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
     jobs: Annotated[
@@ -296,6 +298,12 @@ def batch(
     as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     exercises: ExercisesDir = None,
+    executor: Annotated[
+        str, typer.Option("--executor", help="local (worker processes here) or dask (a Dask cluster).")
+    ] = "local",
+    scheduler: Annotated[
+        str | None, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT (--executor dask).")
+    ] = None,
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
     from grader import batch as batch_mod
@@ -303,7 +311,8 @@ def batch(
 
     course = find_course(course_file)
     options = batch_mod.Options(
-        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang)
+        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang),
+        executor=executor, scheduler=scheduler,
     )
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
@@ -562,6 +571,25 @@ def demo(
     err.print("open the site:")
     out.print((workdir / "site" / (built.dashboard or "index.html")).resolve().as_uri())
     raise typer.Exit(1 if summary["faults"] else 0)
+
+
+@app.command()
+def worker(
+    scheduler: Annotated[str, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT.")],
+    nworkers: Annotated[int | None, typer.Option("--nworkers", min=1, help="Processes (default: all cores).")] = None,
+) -> None:
+    """A Dask worker for `grade batch --executor dask`: one thread per process, the sandbox warmed at start."""
+    import importlib.util
+
+    if importlib.util.find_spec("distributed") is None:
+        raise UsageError("`grade worker` needs Dask's `distributed`: pip install 'backprop-grader[dask]'")
+    from grader.executor import default_jobs
+
+    args = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1"]
+    args += ["--nworkers", str(nworkers or default_jobs()), "--preload", "grader.dask_executor"]
+    err.print(" ".join(args[1:]), style="dim", markup=False, highlight=False)
+    sys.stderr.flush()
+    os.execv(sys.executable, args)
 
 
 def version_callback(value: bool) -> None:

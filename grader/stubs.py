@@ -103,7 +103,7 @@ def function_stub(exercise: Exercise, task: Task) -> str:
             lines.append(f"반환 / returns: {_returns(exercise, task, 0)} / {_returns(exercise, task, 1)}")
     else:
         lines.append("반환 / returns: 숫자 하나 / one number")
-    doc = "\n    ".join(lines)
+    doc = "\n    ".join(lines).replace("\n    \n", "\n\n")
     return f'def {task.function}({", ".join(params)}):\n    """{doc}\n    """\n    raise NotImplementedError\n'
 
 

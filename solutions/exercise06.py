@@ -27,13 +27,13 @@ def gradients(w0, w1, x1, w2, x2, y):
     if y != 1:
         dyhat += (1 - y) / (1 - yhat)
     dyhat *= dL
-    dd = dyhat * (-yhat * yhat)      # (1/x)' = −out²
-    de = dd * 1.0                    # +1 gate
-    dn = de * e                      # exp' = out
-    dz = dn * -1.0                   # neg
-    dw0 = dz * 1.0                   # add: copies upstream
+    dd = dyhat * (-yhat * yhat)  # (1/x)' = −out²
+    de = dd * 1.0  # +1 gate
+    dn = de * e  # exp' = out
+    dz = dn * -1.0  # neg
+    dw0 = dz * 1.0  # add: copies upstream
     dm1 = dz * 1.0
     dm2 = dz * 1.0
-    dw1, dx1 = dm1 * x1, dm1 * w1    # mul: the other input
+    dw1, dx1 = dm1 * x1, dm1 * w1  # mul: the other input
     dw2, dx2 = dm2 * x2, dm2 * w2
     return {"w0": dw0, "w1": dw1, "w2": dw2, "x1": dx1, "x2": dx2}

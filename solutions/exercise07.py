@@ -26,7 +26,7 @@ def gradients(x, y):
     num = x + sigy
     sigx = _sigmoid(x)
     xpy = x + y
-    xpysqr = xpy ** 2
+    xpysqr = xpy**2
     den = sigx + xpysqr
     invden = 1.0 / den
     # f = num * invden (값은 역전파에 필요 없음 / not needed for the backward pass)
@@ -34,18 +34,18 @@ def gradients(x, y):
     # 역전파 / backward
     dx = 0.0
     dy = 0.0
-    dnum = invden                            # f = num · invden
+    dnum = invden  # f = num · invden
     dinvden = num
-    dden = dinvden * (-1.0 / den ** 2)       # 1/x
-    dsigx = dden                             # den = sigx + xpysqr
+    dden = dinvden * (-1.0 / den**2)  # 1/x
+    dsigx = dden  # den = sigx + xpysqr
     dxpysqr = dden
-    dxpy = dxpysqr * 2.0 * xpy               # x²
-    dx += dxpy                               # xpy = x + y
+    dxpy = dxpysqr * 2.0 * xpy  # x²
+    dx += dxpy  # xpy = x + y
     dy += dxpy
-    dx += dsigx * sigx * (1.0 - sigx)        # sigx = σ(x)
-    dx += dnum                               # num = x + sigy
+    dx += dsigx * sigx * (1.0 - sigx)  # sigx = σ(x)
+    dx += dnum  # num = x + sigy
     dsigy = dnum
-    dy += dsigy * sigy * (1.0 - sigy)        # sigy = σ(y)
+    dy += dsigy * sigy * (1.0 - sigy)  # sigy = σ(y)
     return {"x": dx, "y": dy}
 
 
