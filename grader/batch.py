@@ -273,7 +273,11 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
             interrupted = True
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
-        summary["executor"] = executor.describe() if hasattr(executor, "describe") else {"kind": "local"}
+        if hasattr(executor, "describe"):  # a Dask cluster: its worker threads, not this machine's cores
+            summary["executor"] = executor.describe()
+            summary["jobs"] = summary["executor"]["threads"]
+        else:
+            summary["executor"] = {"kind": "local"}
         summary.update(interrupted=interrupted, seconds=round(time.monotonic() - started, 3))
         summary["rate"] = round(progress.done / summary["seconds"], 1) if summary["seconds"] > 0 else None
         gb.finish_batch(batch_id, {k: summary[k] for k in ("found", "graded", "up_to_date", "faults", "interrupted")})

@@ -64,6 +64,9 @@ def submit(
     ] = False,
 ) -> None:
     """Grade one file: every node checked on its own, the first wrong one named."""
+    from grader.pool import default_pool
+
+    default_pool().prestart()  # the sandbox boots while the exercise loads
     from grader.notebook import submit_any
 
     language = _lang(lang)
@@ -311,9 +314,9 @@ def batch(
 
     course = find_course(course_file)
     options = batch_mod.Options(
-        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang),
-        executor=executor, scheduler=scheduler,
+        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
+    options.executor, options.scheduler = executor, scheduler
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     report, live = _batch_progress(quiet)
@@ -605,6 +608,7 @@ def _main(version: Annotated[bool, typer.Option("--version", callback=version_ca
 
 def main() -> None:
     """Entry point: typer handles usage errors (exit 2) and exit codes; ``GraderError`` is ours."""
+    os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no entry-point scan at start-up
     try:
         app()
     except GraderError as exc:

@@ -106,18 +106,21 @@ def grade_task(
                     "stopped_at", {**params, "function": task.function, "point": probe.point.label, "node": probe.node}
                 ),
             )
+        secret = probe.point.label.startswith("hidden-")
         for name, expected, got in _split(task, probe, reading):
+            name_ok = (
+                ok if name == probe.node else (reading.problem is None and exercise.tolerance.close(got, expected))
+            )
             checks.append(
                 Check(
                     point=probe.point.label,
                     node=name,
                     expected=_jsonable(expected) if probe.point.public else None,
-                    got=_jsonable(got) if got is not None else None,
-                    ok=ok
-                    if name == probe.node
-                    else (reading.problem is None and exercise.tolerance.close(got, expected)),
+                    got=None if secret or got is None else _jsonable(got),
+                    ok=name_ok,
                     public=probe.point.public,
-                    why=reading.problem or (None if ok else Why("wrong")),
+                    why=(_hidden(reading.problem) if secret else reading.problem)
+                    or (None if name_ok else Why("wrong")),
                 )
             )
         answers.setdefault(probe.node, []).append((probe, reading.value if not reading.problem else reading))
@@ -127,6 +130,29 @@ def grade_task(
     return TaskResult(
         task.function, task.kind, score, task.score, passed == len(checks), tuple(checks), blame, tuple(also), stopped
     )
+
+
+def _hidden(problem: Why | None) -> Why | None:
+    """At hidden points, what came back stays unsaid: the student's own values, strings and
+    exception texts could carry the point's inputs out (``return str(a)``, ``raise ValueError(a)``),
+    and with them the answers. The kind of failure, its type and its line remain."""
+    if problem is None:
+        return None
+    params = {k: v for k, v in problem.params.items() if k not in ("text", "message", "got")}
+    if problem.code == "stopped":
+        params["message"] = problem.params.get("message", "")  # our own words, never the student's
+    return Why(problem.code, params)
+
+
+def _first_bad(answers, codes: tuple[str, ...]) -> Reading | None:
+    """The first failed reply with one of ``codes``, a public point's first; a hidden one is told
+    without the student's own words."""
+    found = [(p, a) for p, a in answers if isinstance(a, Reading) and a.problem.code in codes]
+    found.sort(key=lambda pa: not pa[0].point.public)
+    if not found:
+        return None
+    probe, reading = found[0]
+    return reading if not probe.point.label.startswith("hidden-") else Reading(None, _hidden(reading.problem))
 
 
 def _split(task: Task, probe: Probe, reading: Reading):
@@ -157,7 +183,7 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
         for name in wrong:
             node = graph.by_name[name]
             node_answers = answers.get(name, [])
-            bad = next((a for _, a in node_answers if isinstance(a, Reading)), None)
+            bad = _first_bad(node_answers, ("raised", "stopped", "nan", "not_a_number", "shape"))
             if bad is not None and bad.problem.code in ("raised", "stopped"):
                 blames.append(
                     Blame(name, None, Why("blame.raised", {"node": name, "op": node.op, **bad.problem.params}))
@@ -197,14 +223,7 @@ def _with_mistake(check: Check, mistake: str | None) -> Check:
 def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Point], wrong: list[str]):
     values = [a if isinstance(a, dict) else None for _, a in answers]
     probe_points = [p.point for p, _ in answers]
-    bad = next(
-        (
-            a
-            for _, a in answers
-            if isinstance(a, Reading) and a.problem.code in ("nan", "not_a_number", "raised", "stopped")
-        ),
-        None,
-    )
+    bad = _first_bad(answers, ("nan", "not_a_number", "raised", "stopped"))
     if bad is not None and bad.problem.code in ("raised", "stopped"):
         return [Blame(wrong[0], None, Why("blame.raised", {"node": wrong[0], **bad.problem.params}))]
     if bad is not None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import os
 import tempfile
 import threading
 import uuid
@@ -144,8 +143,15 @@ def dask_setup(worker=None) -> None:
 class DaskExecutor:
     """Submissions in chunks to the Dask cluster at ``scheduler``; replies stream back as chunks complete."""
 
-    def __init__(self, scheduler: str, secret: str, lang: str = "en", preload: dict[str, tuple] | None = None,
-                 chunk: int | None = None, client=None):
+    def __init__(
+        self,
+        scheduler: str,
+        secret: str,
+        lang: str = "en",
+        preload: dict[str, tuple] | None = None,
+        chunk: int | None = None,
+        client=None,
+    ):
         try:
             import distributed
         except ImportError:
@@ -171,7 +177,9 @@ class DaskExecutor:
                 self.client.wait_for_workers(1, timeout=60)
             except TimeoutError:
                 self.close()
-                raise UsageError(f"{self.scheduler}: no Dask worker joined within 60 s (start some: `grade worker`)")
+                raise UsageError(
+                    f"{self.scheduler}: no Dask worker joined within 60 s (start some: `grade worker`)"
+                ) from None
         self.threads = max(1, sum(self.client.nthreads().values()))
 
     def _size(self, expected: int | None) -> int:
@@ -195,8 +203,9 @@ class DaskExecutor:
         queue = self.distributed.as_completed(loop=self.client.loop)
 
         def send(chunk: list[dict]) -> None:
-            future = self.client.submit(grade_chunk, self.course, chunk, key=f"grade-chunk-{uuid.uuid4().hex}",
-                                        pure=False)
+            future = self.client.submit(
+                grade_chunk, self.course, chunk, key=f"grade-chunk-{uuid.uuid4().hex}", pure=False
+            )
             chunk_of[future] = chunk
             queue.add(future)
             self.chunks += 1
@@ -243,5 +252,10 @@ class DaskExecutor:
             self.client = None
 
     def describe(self) -> dict[str, Any]:
-        return {"kind": "dask", "scheduler": self.scheduler, "threads": self.threads, "chunks": self.chunks,
-                "chunks_split": self.resubmitted}
+        return {
+            "kind": "dask",
+            "scheduler": self.scheduler,
+            "threads": self.threads,
+            "chunks": self.chunks,
+            "chunks_split": self.resubmitted,
+        }

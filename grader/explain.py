@@ -18,6 +18,10 @@ T = {
         "값이 틀렸습니다 (제출값 {got}; 이 점의 정답은 공개하지 않습니다)",
         "wrong (got {got}; the answer at this point is not shown)",
     ),
+    "wrong_secret": (
+        "값이 틀렸습니다 (숨은 점에서는 값을 보여주지 않습니다)",
+        "wrong (values at hidden points are not shown)",
+    ),
     "raised": ("{line_ko}{type} 예외가 발생했습니다: {message}", "raised {type}{line_en}: {message}"),
     "stopped": ("{message_ko}", "{message}"),
     "not_run": ("실행되지 않았습니다", "not run"),
@@ -171,7 +175,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         return ""
     code = why.code
     if code == "wrong" and check is not None and not check.public:
-        code = "wrong_hidden"
+        code = "wrong_hidden" if check.got is not None else "wrong_secret"
     if code == "blame.overwrote_fanout" and why.params.get("nodes"):
         code = "blame.overwrote_fanout_many"
     if why.params.get("gate") and why.params.get("nodes") and code.startswith("blame.") and code in T:
@@ -224,6 +228,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         text = template.format(**values)
     except (KeyError, IndexError, ValueError):
         text = template
+    text = text.rstrip().rstrip(":—").rstrip()  # a detail withheld at a hidden point leaves no dangling colon
     if p.get("alternatives"):
         text += (" (다른 가능성: " if lang == "ko" else " (or: ") + ", ".join(p["alternatives"]) + ")"
     return text

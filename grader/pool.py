@@ -206,6 +206,7 @@ class Pool:
         self._cond = threading.Condition()
         self._owner = os.getpid()
         self._layers: dict[str, str] | None = None
+        self._starting = 0  # zygotes booting in the background (prestart)
         self.closed = False
 
     def __enter__(self) -> Pool:
@@ -220,6 +221,8 @@ class Pool:
             if self.closed:
                 raise SandboxError("the sandbox pool is closed")
             while True:
+                while not self._idle and self._starting:  # one is booting: wait for it, start no other
+                    self._cond.wait()
                 while self._idle:
                     zygote = self._idle.pop()
                     if zygote.alive():
@@ -239,6 +242,36 @@ class Pool:
             raise
         self._layers = zygote.layers
         return zygote
+
+    def prestart(self) -> None:
+        """Boot one zygote in the background, so that it starts while the caller imports and loads.
+
+        The next ``acquire`` waits for it rather than starting another.
+        """
+        with self._cond:
+            if self.closed or self._idle or self._starting or (self.size is not None and self._count >= self.size):
+                return
+            self._starting += 1
+            self._count += 1
+
+        def boot() -> None:
+            zygote = None
+            try:
+                zygote = Zygote(off=self.off, standby=self.standby)
+                self._layers = zygote.layers
+            except (SandboxError, OSError):
+                pass
+            with self._cond:
+                self._starting -= 1
+                if zygote is not None and not self.closed:
+                    self._idle.append(zygote)
+                else:
+                    self._count -= 1
+                    if zygote is not None:
+                        zygote.close()
+                self._cond.notify_all()
+
+        threading.Thread(target=boot, name="zygote-prestart", daemon=True).start()
 
     def release(self, zygote: Zygote) -> None:
         with self._cond:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from grader.loader import load_exercise
 from grader.points import draw_points, secret_seed, submission_seed
 from tests.conftest import EXERCISES, SOLUTIONS
@@ -66,3 +68,29 @@ def test_what_a_function_prints_at_hidden_points_is_withheld(grade_text):
     assert hidden.output == "loading\n" and hidden.output_withheld
     practice = grade_text("exercise02", source)
     assert "input was" in practice.output and not practice.output_withheld
+
+
+def test_hidden_points_reveal_neither_values_nor_texts_that_could_carry_their_inputs(grade_text):
+    # Each function smuggles its inputs out a different way; none of them may reach the report.
+    source = (
+        "def mul_local_grad(a, b):\n    return (a, b)\n"
+        "def neg_local_grad(x):\n    return str(x)\n"
+        "def exp_local_grad(x, out):\n    raise ValueError(repr(x))\n"
+    )
+    verdict = grade_text("exercise02", source, secret="course-secret")
+    hidden_inputs = {
+        repr(v)
+        for p in __import__("grader").points.draw_points(
+            __import__("grader").loader.find_exercise("exercise02", EXERCISES),
+            secret_seed("course-secret", "exercise02"),
+            hidden=True,
+        )[2:]
+        for v in p.values.values()
+    }
+    text = json.dumps(verdict.to_json())
+    hidden_checks = [c for t in verdict.tasks for c in t.checks if c.point.startswith("hidden-")]
+    assert hidden_checks and all(c.got is None and c.expected is None for c in hidden_checks)
+    leaked = [v for v in hidden_inputs if v in text and v not in ("1.0", "0.0", "-1.0")]
+    assert not leaked
+    exp = next(t for t in verdict.tasks if t.function == "exp_local_grad")
+    assert any("raised ValueError at line 6" == c.message for c in exp.checks if c.point.startswith("hidden-"))
