@@ -1,6 +1,6 @@
 """How fast `grade batch` grades a class, and how much memory it needs, next to a bare interpreter per file.
 
-    python benchmarks/batch.py [--students 400] [--jobs N] [--hostile 0.005] [--keep DIR]
+    python benchmarks/batch.py [--students 400] [--jobs N] [--hostile 0.005] [--keep DIR] [--executor dask]
 
 Makes a synthetic class (every student × every exercise of the course): correct files, each classic
 mistake (sign flip, factor off, swapped operands, ascent), broken files (syntax error, missing
@@ -11,7 +11,10 @@ forbidden import, reading files, exiting). Then, in the same run:
    resident memory sampled every 50 ms (the batch, its workers, their zygotes and children);
 2. the same command again: nothing to do (idempotent rerun);
 3. `python -I -S -c pass` once per submission (sequentially, on a sample), the cost of starting one
-   bare interpreter per file, which is what a naive batch pays before grading anything.
+   bare interpreter per file, which is what a naive batch pays before grading anything;
+4. with `--executor dask`: the same class again, into a fresh gradebook, through a
+   `distributed.LocalCluster` (as many single-threaded worker processes as the batch's workers,
+   started and warmed before the clock starts, as `grade worker` does), next to the local numbers.
 
 Goal (issue 4): over 200 submissions/s on the 2-core machine, under 300 MB peak for 10,000 files
 (`--students 1250`). The machine is shared; the load average is printed next to the numbers.
@@ -210,6 +213,7 @@ def main() -> None:
     parser.add_argument("--jobs", type=int, default=None)
     parser.add_argument("--hostile", type=float, default=0.005, help="fraction of hostile files")
     parser.add_argument("--keep", type=Path, default=None, help="make the class here and keep it")
+    parser.add_argument("--executor", choices=("local", "dask"), default="local", help="dask: also through Dask")
     args = parser.parse_args()
     work = args.keep or Path(tempfile.mkdtemp(prefix="grade-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -280,8 +284,51 @@ def main() -> None:
         f"goal: >200/s -> {'met' if rate > 200 else 'NOT met'} ({rate:.0f}/s); "
         f"load average after: {os.getloadavg()[0]:.2f}"
     )
+    if args.executor == "dask":
+        through_dask(cmd, env, work, summary, elapsed, cpu)
     if args.keep is None:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def through_dask(cmd: list[str], env: dict, work: Path, local: dict, local_elapsed: float, local_cpu: float) -> None:
+    """The same class through a LocalCluster of single-threaded worker processes, into a fresh gradebook."""
+    from distributed import LocalCluster
+
+    workers = local["jobs"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    started = time.perf_counter()
+    cluster = LocalCluster(
+        n_workers=workers,
+        threads_per_worker=1,
+        processes=True,
+        dashboard_address=":0",
+        preload=["grader.dask_executor"],
+    )
+    up = time.perf_counter() - started
+    db = work / "grades-dask.db"
+    dask_cmd = [*cmd[: cmd.index("--db") + 1], str(db), *cmd[cmd.index("--db") + 2 :]]
+    dask_cmd += ["--executor", "dask", "--scheduler", cluster.scheduler_address]
+    elapsed, _, proc = run_sampled(dask_cmd, env, work)
+    cluster.close()
+    cpu = sum(
+        getattr(resource.getrusage(resource.RUSAGE_CHILDREN), f) - getattr(before, f) for f in ("ru_utime", "ru_stime")
+    )
+    if proc.returncode not in (0, 1):
+        sys.exit(f"grade batch --executor dask failed ({proc.returncode}): {proc.stderr.decode()[-2000:]}")
+    summary = json.loads(proc.stdout)
+    rate, local_rate = summary["graded"] / elapsed, local["graded"] / local_elapsed
+    same = summary["statuses"] == local["statuses"] and summary["graded"] == local["graded"]
+    print(
+        f"grade batch --executor dask (LocalCluster: {workers} worker processes x 1 thread, up in {up:.1f} s, "
+        f"not counted): {summary['graded']} graded in {elapsed:.2f} s = {rate:.0f} submissions/s "
+        f"(local: {local_rate:.0f}/s); {summary['executor']['chunks']} chunks; faults {summary['faults']}; "
+        f"statuses {'the same as local' if same else 'DIFFERENT: ' + str(summary['statuses'])}"
+    )
+    print(
+        f"   overhead per submission: {(elapsed - local_elapsed) / max(1, summary['graded']) * 1000:+.2f} ms wall, "
+        f"{(cpu - local_cpu) / max(1, summary['graded']) * 1000:+.2f} ms CPU (batch, scheduler, workers, "
+        f"zygotes; the cluster's start and stop included)"
+    )
 
 
 if __name__ == "__main__":

@@ -28,6 +28,7 @@ yielded is dropped: nothing is stored twice (and the gradebook's unique key woul
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import hashlib
 import hmac
@@ -218,13 +219,14 @@ class DaskExecutor:
                     return
                 send(chunk)
 
+        completed = 0
         try:
             fill()
             for future in queue:
                 chunk = chunk_of.pop(future)
                 try:
                     result = future.result()
-                except Exception as exc:  # noqa: BLE001 - the chunk, not the batch, failed
+                except (Exception, asyncio.CancelledError) as exc:  # noqa: BLE001 - the chunk, not the batch, failed
                     if len(chunk) > 1 and isinstance(exc, self.distributed.KilledWorker):
                         self.resubmitted += 1
                         for work in chunk:  # alone this time: a poisonous file faults by itself
@@ -240,6 +242,9 @@ class DaskExecutor:
                         continue  # never twice
                     done.add(reply.get("id"))
                     yield reply
+                completed += 1
+                if completed % 16 == 0:  # workers that joined (or left) since: keep them all busy
+                    self.threads = max(1, sum(self.client.nthreads().values()))
                 fill()
         finally:
             for future in chunk_of:

@@ -186,6 +186,8 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         return lead.format(gate=why.params["gate"], nodes=", ".join(why.params["nodes"])) + rest.lstrip(": ")
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
+    if code == "raised" and not p.get("message"):  # withheld at a hidden point: no dangling colon
+        template = template.replace(": {message}", "").replace("했습니다: {message}", "했습니다")
     line = p.get("line")
     cell = p.get("cell")  # set for notebooks: the line is then counted within that cell
     at_en = f"cell {cell}, line {line}" if cell is not None else f"line {line}"
@@ -213,12 +215,12 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
         "raised_ko": (
-            f"{at_ko}에서 {p.get('type')} 예외: {p['message']}"
+            f"{at_ko}에서 {p.get('type')} 예외" + (f": {p['message']}" if p["message"] else "")
             if kind == "exception"
             else STOP_KO.get(kind, p["message"])
         ),
         "raised_en": (
-            f"raised {p.get('type')}" + (f" at {at_en}" if line else "") + f": {p['message']}"
+            f"raised {p.get('type')}" + (f" at {at_en}" if line else "") + (f": {p['message']}" if p["message"] else "")
             if kind == "exception"
             else p["message"]
         ),
@@ -228,7 +230,6 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         text = template.format(**values)
     except (KeyError, IndexError, ValueError):
         text = template
-    text = text.rstrip().rstrip(":—").rstrip()  # a detail withheld at a hidden point leaves no dangling colon
     if p.get("alternatives"):
         text += (" (다른 가능성: " if lang == "ko" else " (or: ") + ", ".join(p["alternatives"]) + ")"
     return text

@@ -7,6 +7,7 @@ Skipped when ``distributed`` (the ``[dask]`` extra) is not installed.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import sqlite3
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.batch.helpers import EXERCISES, ROOT, SECRET, mixed_class, write_class
+from tests.batch.helpers import EXERCISES, ROOT, SECRET, grade_cmd, mixed_class, run_grade, write_class
 
 distributed = pytest.importorskip("distributed")
 
@@ -134,6 +135,38 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_doubles_nothing(tmp_path, c
     client.wait_for_workers(2, timeout=30)  # the nanny's replacement, for the next test
 
 
+def test_a_chunk_dask_gives_up_on_is_split_and_graded_alone(tmp_path):
+    """With ``allowed-failures`` 0, Dask gives up on a chunk at its worker's first death (KilledWorker):
+    the batch sends each of its submissions alone, and still loses nothing."""
+    import dask
+
+    klass = mixed_class(tmp_path / "class", 16)  # chunks of 6: ~0.15 s each, so the kill lands mid-chunk
+    killed: list[int] = []
+    with (
+        dask.config.set({"distributed.scheduler.allowed-failures": 0}),
+        distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster,
+        distributed.Client(cluster, set_as_default=False) as client,
+    ):
+
+        def report(progress) -> None:
+            busy = [addr for addr, keys in client.processing().items() if keys]
+            if not killed and progress.done >= 1 and busy:
+                for pid in client.run(os.getpid, workers=busy[:1]).values():
+                    os.kill(pid, signal.SIGKILL)
+                    killed.append(pid)
+
+        summary = run_batch(klass, tmp_path / "dask.db", "dask", cluster.scheduler_address, report)
+    assert killed and summary["executor"]["chunks_split"] >= 1, (
+        summary["executor"],
+        summary["graded"],
+        summary["faults"],
+        summary["fault_examples"],
+    )
+    assert (summary["graded"], summary["faults"]) == (48, 0)
+    run_batch(klass, tmp_path / "local.db")
+    assert gradebook(tmp_path / "dask.db") == gradebook(tmp_path / "local.db")
+
+
 def test_the_secret_reaches_no_worker_log_file_or_environment(tmp_path, capfd):
     from grader.dask_executor import CoursePayload, grade_chunk
 
@@ -195,3 +228,16 @@ def test_dask_without_a_scheduler_is_a_usage_error(tmp_path):
     klass = mixed_class(tmp_path / "class", 1)
     with pytest.raises(UsageError, match="--scheduler"):
         run_batch(klass, tmp_path / "grades.db", "dask")
+
+
+def test_the_command_line(tmp_path, cluster):
+    klass = mixed_class(tmp_path / "class", 2)
+    done = run_grade(
+        grade_cmd(klass, tmp_path / "g.db", "--executor", "dask", "--scheduler", cluster.scheduler_address), tmp_path
+    )
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    assert (summary["graded"], summary["executor"]["kind"], summary["jobs"]) == (6, "dask", 2)
+    assert SECRET not in done.stdout + done.stderr
+    usage = run_grade(grade_cmd(klass, tmp_path / "g.db", "--executor", "dask"), tmp_path)
+    assert usage.returncode == 2 and "--scheduler" in usage.stderr
