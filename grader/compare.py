@@ -8,7 +8,7 @@ only ever wrong by its own mistake, so every wrong node is real and listed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from grader import mistakes
 from grader.points import Point
@@ -210,14 +210,8 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
                 )
             )
     marked = {b.node: b.mistake for b in blames}
-    checks = [c if c.ok or c.mistake else _with_mistake(c, marked.get(c.node)) for c in checks]
+    checks = [c if c.ok or c.mistake else replace(c, mistake=marked.get(c.node)) for c in checks]
     return blames[0], blames[1:], checks
-
-
-def _with_mistake(check: Check, mistake: str | None) -> Check:
-    from dataclasses import replace
-
-    return replace(check, mistake=mistake)
 
 
 def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Point], wrong: list[str]):

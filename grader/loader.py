@@ -29,14 +29,19 @@ MAX_FILE_BYTES = 1_000_000
 # --------------------------------------------------------------------------- YAML with lines
 
 
-def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
-    """Parse a YAML file; return the data and a map from key path to 1-based line."""
+def read_bytes(path: Path) -> bytes:
+    """A file's bytes; a missing or unreadable file is a usage error naming it."""
     try:
-        raw = path.read_bytes()
+        return path.read_bytes()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except OSError as exc:
         raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
+    """Parse a YAML file; return the data and a map from key path to 1-based line."""
+    raw = read_bytes(path)
     if len(raw) > MAX_FILE_BYTES:
         raise ExerciseError(path, None, "", f"the file is larger than {MAX_FILE_BYTES} bytes")
     try:

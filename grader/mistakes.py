@@ -242,18 +242,6 @@ def is_real_mutant(node: Node, mistake: str, is_output: bool = False) -> bool:
     return not all(close(a, b) for a, b in zip(mutate(node, u, local), (u * g for g in local)))
 
 
-def changes_anything(node: Node, points: list[Point], mistake: str) -> bool:
-    """Whether a mutation alters the node's contributions at some point (else it is no mutant)."""
-    for p in points:
-        mutate = _mutations(node, p.trace).get(mistake)
-        if mutate is None:
-            continue
-        u, local = p.trace.grads[node.name], p.trace.locals[node.name]
-        if not all(close(a, b) for a, b in zip(mutate(node, u, local), (u * g for g in local))):
-            return True
-    return False
-
-
 def _mutations(node: Node, trace: Trace) -> dict[str, Mutation]:
     args = trace.args_of(node)
     out = trace.values[node.name]

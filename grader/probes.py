@@ -115,7 +115,7 @@ def describe_call(task: Task, node: Node | None, n_args: int) -> str:
     if task.kind in ("local_grad", "backward"):
         names.append("out=…  (optional)")
     if task.kind == "gradients":
-        names = [f"{w}=…" for w in ("inputs…",)]
+        names = ["**inputs"]
     if task.kind == "step":
         names = ["params", "grads", "lr"]
     return f"{task.function}({', '.join(names)})"

@@ -183,17 +183,12 @@ def grade_quiz_answers(
 
 
 def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | None]:
-    from grader.loader import parse_yaml
+    from grader.loader import parse_yaml, read_bytes
 
     if isinstance(answers, Mapping):
         return dict(answers), None
     path = Path(answers)
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise UsageError(f"{path}: no such file") from None
-    except OSError as exc:
-        raise UsageError(f"{path}: cannot be read ({exc.strerror})") from None
+    raw = read_bytes(path)
     if len(raw) > MAX_ANSWERS_BYTES:
         return {}, Why("bad_file", {"detail": f"larger than {MAX_ANSWERS_BYTES // 1024} KB"})
     try:
