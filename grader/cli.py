@@ -81,6 +81,7 @@ def submit(
     verdict, notes = submit_any(file, exercise, student=student, lang=language, exercises_dir=exercises)
     for note in notes:
         err.print(f"note: {note}", markup=False)
+    _isolation_notice()
     if as_json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
     else:
@@ -163,6 +164,15 @@ def trace(
     for name, info in data["nodes"].items():
         table.add_row(name, info["op"], ", ".join(map(str, info["args"])), fmt(info["value"]), fmt(info["grad"]))
     out.print(table)
+
+
+def _isolation_notice() -> None:
+    """On stderr, which protections are missing where student code ran with fewer OS layers."""
+    from grader.sandbox import isolation
+
+    notice = isolation().notice
+    if notice:
+        err.print(notice, markup=False, highlight=False)
 
 
 def _is_quiz(path: Path) -> bool:
