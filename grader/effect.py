@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 from grader.engine import Graph, Node
 from grader.points import Point
-from grader.probes import Probe, call_for, shape
+from grader.probes import Probe, call_for
 from grader.sandbox import CallResult
 from grader.spec import Exercise, Task
 from grader.verdict import Effect, EffectRow
@@ -216,6 +216,3 @@ def step_effect(exercise: Exercise, task: Task, points: list[Point], answers: di
             )
         )
     return tuple(found)
-
-
-__all__ = ["backward_effect", "forward_effect", "step_effect", "shape"]
