@@ -105,16 +105,12 @@ def _graph_survivors(ex: Exercise, task, points: list[Point]) -> list[str]:
     for name, consumers in uses.items():
         if len(set(consumers)) > 1 and (name in relevant or name in wrt):
             for keep in mistakes.kept_subsets(consumers):
-                if not any(
-                    any(
-                        not ex.tolerance.close(
-                            mistakes.mutant_backward(graph, p.trace, name, None, keep_consumer=keep)[w],
-                            p.trace.grads[w],
-                        )
-                        for w in wrt
-                    )
-                    for p in points
-                ):
+
+                def differs(p: Point, name=name, keep=keep) -> bool:
+                    got = mistakes.mutant_backward(graph, p.trace, name, None, keep_consumer=keep)
+                    return any(not ex.tolerance.close(got[w], p.trace.grads[w]) for w in wrt)
+
+                if not any(differs(p) for p in points):
                     found.append(f"{task.function}: overwrote_fanout at {name} (kept {', '.join(keep)})")
     return found
 
