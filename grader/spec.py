@@ -138,7 +138,23 @@ class Task(Model):
         return self
 
 
-class Exercise(Model):
+class FromFile(Model):
+    """A model read from a YAML file: where it came from and the file's sha256, set by the loader."""
+
+    _path: Path | None = PrivateAttr(default=None)
+    _digest: str = PrivateAttr(default="")
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def digest(self) -> str:
+        """sha256 of the file, so a gradebook can tell when it changed."""
+        return self._digest
+
+
+class Exercise(FromFile):
     id: str
     title: Text
     description: Text = Text(ko="", en="")
@@ -153,8 +169,6 @@ class Exercise(Model):
     order: int | None = None  # position in the course, for listings
 
     _graph: Graph | None = PrivateAttr(default=None)
-    _path: Path | None = PrivateAttr(default=None)
-    _digest: str = PrivateAttr(default="")
 
     @property
     def built(self) -> Graph:
@@ -162,15 +176,6 @@ class Exercise(Model):
         if self._graph is None:
             self._graph = self.graph.build()
         return self._graph
-
-    @property
-    def path(self) -> Path | None:
-        return self._path
-
-    @property
-    def digest(self) -> str:
-        """sha256 of the file, so a gradebook can tell when an exercise changed."""
-        return self._digest
 
     def task_nodes(self, task: Task) -> list[str]:
         """The nodes a per-node task covers, in topological order."""
