@@ -6,6 +6,8 @@ came from; duplicate keys, which PyYAML silently accepts, are refused here.
 
 from __future__ import annotations
 
+import dataclasses
+import functools
 import hashlib
 import os
 import types
@@ -14,10 +16,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import yaml
-from pydantic import BaseModel, ValidationError
-
-from grader import course
+from grader import course, exercise_cache
 from grader.engine import GATES, EvaluationError, trace
 from grader.errors import ExerciseError, UsageError
 from grader.spec import Exercise, is_identifier
@@ -41,7 +40,10 @@ def read_bytes(path: Path) -> bytes:
 
 def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     """Parse a YAML file; return the data and a map from key path to 1-based line."""
-    raw = read_bytes(path)
+    return decode_yaml(read_bytes(path), path)
+
+
+def decode_yaml(raw: bytes, path: Path) -> tuple[Any, dict[Path_, int]]:
     if len(raw) > MAX_FILE_BYTES:
         raise ExerciseError(path, None, "", f"the file is larger than {MAX_FILE_BYTES} bytes")
     try:
@@ -52,10 +54,11 @@ def read_yaml(path: Path) -> tuple[Any, dict[Path_, int]]:
     return parse_yaml(text, path)
 
 
-_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~50x faster
+def parse_yaml(text: str, path: Path | None = None, loader_class=None) -> tuple[Any, dict[Path_, int]]:
+    import yaml  # here, not above: an exercise read back from the cache needs no YAML
 
-
-def parse_yaml(text: str, path: Path | None = None, loader_class=_Loader) -> tuple[Any, dict[Path_, int]]:
+    if loader_class is None:
+        loader_class = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # libyaml when present: ~50x faster
     loader = loader_class(text)
     try:
         root = loader.get_single_node()
@@ -77,7 +80,7 @@ def parse_yaml(text: str, path: Path | None = None, loader_class=_Loader) -> tup
 
 def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
     lines[at] = node.start_mark.line + 1
-    if isinstance(node, yaml.MappingNode):
+    if node.id == "mapping":  # yaml.MappingNode
         out: dict[Any, Any] = {}
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node, deep=True)
@@ -88,7 +91,7 @@ def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
             out[key] = _walk(loader, value_node, (*at, key), lines, path)
             lines[(*at, key)] = key_node.start_mark.line + 1
         return out
-    if isinstance(node, yaml.SequenceNode):
+    if node.id == "sequence":  # yaml.SequenceNode
         return [_walk(loader, item, (*at, i), lines, path) for i, item in enumerate(node.value)]
     return loader.construct_object(node, deep=True)
 
@@ -110,40 +113,53 @@ def line_of(lines: dict[Path_, int], at: Path_) -> int | None:
 # --------------------------------------------------------------------------- pydantic errors
 
 
-def _model_at(model: type[BaseModel], at: Path_) -> type[BaseModel] | None:
-    """The model class that owns the last key of ``at``, for listing its known keys."""
+def _fields(tp: Any) -> dict[str, Any] | None:
+    """The keys a model (a pydantic model or one of spec's dataclasses) takes, with their types."""
+    if not isinstance(tp, type):
+        return None
+    if dataclasses.is_dataclass(tp):
+        hints = typing.get_type_hints(tp, include_extras=True)
+        return {f.name: hints[f.name] for f in dataclasses.fields(tp)}
+    model_fields = getattr(tp, "model_fields", None)  # pydantic.BaseModel
+    return {name: f.annotation for name, f in model_fields.items()} if isinstance(model_fields, dict) else None
+
+
+def _model_at(model: Any, at: Path_) -> dict[str, Any] | None:
+    """The keys of the model that owns the last key of ``at``, for listing them."""
     current: Any = model
     for part in at:
         current = _unwrap(current)
-        if isinstance(current, type) and issubclass(current, BaseModel):
-            field = current.model_fields.get(str(part))
-            if field is None:
+        fields = _fields(current)
+        if fields is not None:
+            if str(part) not in fields:
                 return None
-            current = field.annotation
+            current = fields[str(part)]
         elif typing.get_origin(current) in (list, dict, tuple):
             current = typing.get_args(current)[-1]
         else:
             return None
-    current = _unwrap(current)
-    return current if isinstance(current, type) and issubclass(current, BaseModel) else None
+    return _fields(_unwrap(current))
 
 
 def _unwrap(tp: Any) -> Any:
     while typing.get_origin(tp) in (typing.Union, types.UnionType, typing.Annotated):
+        if typing.get_origin(tp) is typing.Annotated:
+            tp = typing.get_args(tp)[0]
+            continue
         args = [a for a in typing.get_args(tp) if a is not type(None)]
-        models = [a for a in args if isinstance(a, type) and issubclass(a, BaseModel)]
+        models = [a for a in args if _fields(a) is not None]
         tp = models[0] if models else args[0]
     return tp
 
 
-def _explain(error: dict, model: type[BaseModel]) -> tuple[Path_, str]:
+def _explain(error: dict, model: Any) -> tuple[Path_, str]:
     at = tuple(p for p in error["loc"] if not (isinstance(p, str) and ("[" in p or p in ("str", "float"))))
     kind = error["type"]
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         owner = _model_at(model, at[:-1])
-        known = ", ".join(owner.model_fields) if owner else ""
+        known = ", ".join(owner) if owner else ""
         return at, f"unknown key '{at[-1]}'" + (f" (known: {known})" if known else "")
-    if kind == "missing":
+    if kind in ("missing", "missing_keyword_only_argument", "missing_argument"):
         return at, f"missing key '{at[-1]}'"
     message = error["msg"].removeprefix("Value error, ").removeprefix("Assertion failed, ")
     value = error.get("input")
@@ -152,11 +168,21 @@ def _explain(error: dict, model: type[BaseModel]) -> tuple[Path_, str]:
     return at, message
 
 
-def validate(model: type[BaseModel], data: Any, lines: dict[Path_, int], path: Path | None):
+@functools.cache
+def _adapter(model: Any):
+    from pydantic import TypeAdapter
+
+    return TypeAdapter(model)
+
+
+def validate(model: Any, data: Any, lines: dict[Path_, int], path: Path | None):
+    """``data`` as a ``model`` (a pydantic model or one of spec's dataclasses), or an error at its line."""
+    from pydantic import ValidationError
+
     if not isinstance(data, dict):
         raise ExerciseError(path, 1, "", "the file must be a mapping of keys (id, title, graph, ...)")
     try:
-        return model.model_validate(data)
+        return _adapter(model).validate_python(data)
     except ValidationError as exc:
         # Report the error deepest in the file first; union noise (both branches) is trimmed.
         at, message = _explain(exc.errors()[0], model)
@@ -167,14 +193,23 @@ def validate(model: type[BaseModel], data: Any, lines: dict[Path_, int], path: P
 
 
 def load_exercise(path: Path) -> Exercise:
-    data, lines = read_yaml(path)
+    """A validated exercise; a file validated before comes from ``exercise_cache``, without pydantic."""
+    raw = read_bytes(path)
+    exercise = exercise_cache.load(path, raw)
+    if exercise is None:
+        exercise = _validate_exercise(path, raw)
+        exercise_cache.store(path, raw, exercise)
+    exercise.set_source(path, hashlib.sha256(raw).hexdigest())
+    return exercise
+
+
+def _validate_exercise(path: Path, raw: bytes) -> Exercise:
+    data, lines = decode_yaml(raw, path)
     if isinstance(data, dict) and "questions" in data:
         raise ExerciseError(path, lines.get(("questions",)), "questions", "this is a quiz, not an exercise")
     exercise = validate(Exercise, data, lines, path)
     for at, message in check_exercise(exercise, path):
         raise ExerciseError(path, line_of(lines, at), dotted(at), message)
-    exercise._path = path
-    exercise._digest = hashlib.sha256(path.read_bytes()).hexdigest()
     return exercise
 
 
@@ -188,7 +223,6 @@ def check_exercise(ex: Exercise, path: Path | None) -> Iterator[tuple[Path_, str
     yield from graph_problems
     if graph_problems:
         return  # nothing below makes sense without a graph
-    ex._graph = ex.graph.build()
     yield from _check_points(ex)
     yield from _check_tasks(ex)
     for i, name in enumerate(ex.allowed_imports):
@@ -246,7 +280,7 @@ def _check_points(ex: Exercise) -> Iterator[tuple[Path_, str]]:
         if any(name not in point for name in inputs):
             continue
         try:
-            trace(ex._graph, point)
+            trace(ex.built, point)
         except EvaluationError as exc:
             yield ("points", i), f"the reference is undefined at this public point: {exc}"
     for key in ("ranges", "choices"):

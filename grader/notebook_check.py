@@ -125,14 +125,11 @@ def show(ex: Exercise, verdict: Verdict, notes: list[str]) -> None:
         text = "\n".join([f"{verdict.exercise} — {title}", *watch.summary(verdict, notes)])
         display({"text/html": notebook_html.fragment(ex, verdict, notes), "text/plain": text}, raw=True)
         return
-    from rich.console import Console
-
     from grader import terminal
 
-    console = Console(highlight=False, soft_wrap=True)
-    console.print(terminal.report(verdict, title))
+    print(terminal.render(terminal.report(verdict, title), terminal.wants_colour()))
     for note in notes:
-        console.print(f"note: {note}", markup=False)
+        print(f"note: {note}")
 
 
 def _show_error(message: str) -> None:

@@ -91,8 +91,8 @@ def load_quiz(path: Path) -> Quiz:
     prepared, problems = check_quiz(quiz, path)
     for at, message in problems:
         raise ExerciseError(path, line_of(lines, at), dotted(at), message)
-    quiz._path, quiz._lines = path, lines
-    quiz._digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    quiz._lines = lines
+    quiz.set_source(path, hashlib.sha256(path.read_bytes()).hexdigest())
     quiz._prepared = prepared
     return quiz
 

@@ -185,7 +185,7 @@ def from_json(data: dict[str, Any]) -> QuizResult:
 def result(qv: QuestionVariant, status: str, why: Why, **kw) -> QuestionResult:
     q = qv.question
     score = q.score if status == "correct" else 0.0
-    explanation = q.explanation.model_dump() if q.explanation else None
+    explanation = {"ko": q.explanation.ko, "en": q.explanation.en} if q.explanation else None
     return QuestionResult(
         q.id, q.kind, score, q.score, status == "correct", "", status, why, explanation=explanation, **kw
     )

@@ -7,11 +7,19 @@ parameters shown in the text) and turns every failure into ``file:line: key.path
 
 from __future__ import annotations
 
-from typing import Literal
+from pathlib import Path
+from typing import Annotated, Literal
 
-from pydantic import Field, PrivateAttr, StrictInt, StrictStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, field_validator, model_validator
 
-from grader.spec import FromFile, GraphSpec, Model, Number, Text, is_identifier
+from grader.spec import FromFile, GraphSpec, Text, is_identifier
+
+Number = Annotated[float, Field(allow_inf_nan=False)]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
 
 MAX_GRID = 100_000
 ONLY = {  # the keys only one kind of question takes
@@ -140,15 +148,28 @@ class Question(Model):
         return 2 if self.decimals is None else self.decimals
 
 
-class Quiz(FromFile):
+class Quiz(Model, FromFile):
     id: str
     title: Text
     description: Text = Text(ko="", en="")
     questions: list[Question] = Field(min_length=1)
     order: int | None = None
 
+    _path: Path | None = PrivateAttr(default=None)
+    _digest: str = PrivateAttr(default="")
     _lines: dict = PrivateAttr(default_factory=dict)
     _prepared: list | None = PrivateAttr(default=None)  # set by grader.quiz: graphs and parsed answers
+
+    def set_source(self, path: Path | None, digest: str) -> None:
+        self._path, self._digest = path, digest
+
+    @property
+    def path(self) -> Path | None:
+        return self._path
+
+    @property
+    def digest(self) -> str:
+        return self._digest
 
     @property
     def max_score(self) -> float:

@@ -1,18 +1,23 @@
-"""Verdict → rich renderables for the terminal (cli prints them).
+"""Verdict → the terminal report: lines of styled segments, rendered as plain text or with colours.
 
 Failed tasks come first with the blame sentence, then the failing checks (public points with their
-expected values, hidden ones without), then the end-to-end effect at the public points.
+expected values, hidden ones without), then the end-to-end effect at the public points. Plain
+ANSI rather than rich, so that ``grade submit`` starts without loading a terminal library.
 """
 
 from __future__ import annotations
 
-from rich.console import Group
-from rich.markup import escape
-from rich.table import Table
-from rich.text import Text
+import os
+import sys
+import unicodedata
 
 from grader.explain import fmt
 from grader.verdict import TaskResult, Verdict
+
+Segment = tuple[str, str]  # text, style ("bold", "red", "bold green", "dim", "" ...)
+Line = list[Segment]
+
+ANSI = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33"}
 
 L = {
     "score": ("점수", "score"),
@@ -40,71 +45,99 @@ def t(key: str, lang: str, **kw) -> str:
     return L[key][0 if lang == "ko" else 1].format(**kw)
 
 
-def report(verdict: Verdict, title: str = "", max_checks: int = 4):
+def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]:
     lang = verdict.lang
-    parts: list = []
-    head = Text()
-    head.append(f"{verdict.exercise}", style="bold")
+    score = f"   {t('score', lang)} {verdict.score:g} / {verdict.max_score:g}"
+    head: Line = [(verdict.exercise, "bold")]
     if title:
-        head.append(f" — {title}")
-    head.append(
-        f"   {t('score', lang)} {verdict.score:g} / {verdict.max_score:g}",
-        style="bold green" if verdict.full_marks else "bold red",
-    )
-    parts.append(head)
+        head.append((f" — {title}", ""))
+    head.append((score, "bold green" if verdict.full_marks else "bold red"))
+    lines: list[Line] = [head]
     if verdict.error:
         cell = verdict.error.why.params.get("cell") if verdict.error.why else None  # notebooks
         line = (
             f" ({f'cell {cell}, ' if cell is not None else ''}line {verdict.error.line})" if verdict.error.line else ""
         )
-        parts.append(Text(f"✗ {t('error', lang)} [{verdict.error.kind}]{line}: {verdict.error.message}", style="red"))
+        lines.append([(f"✗ {t('error', lang)} [{verdict.error.kind}]{line}: {verdict.error.message}", "red")])
     for task in sorted(verdict.tasks, key=lambda x: x.passed):
-        parts.extend(_task(task, lang, max_checks))
+        lines.extend(_task(task, lang, max_checks))
     for effect in verdict.effect:
-        if all(
-            r.expected is not None and r.got is not None and abs(r.expected - r.got) <= 1e-6 * max(1, abs(r.expected))
-            for r in effect.rows
-        ):
+        if all(_same(r.got, r.expected) for r in effect.rows):
             continue
-        table = Table(title=t("effect", lang, point=effect.point), title_justify="left", box=None, pad_edge=False)
-        for col in (t("name", lang), t("reference", lang), t("yours", lang), ""):
-            table.add_column(col)
-        for row in effect.rows:
-            same = (
-                row.got is not None
-                and row.expected is not None
-                and abs(row.got - row.expected) <= 1e-6 * max(1, abs(row.expected))
-            )
-            table.add_row(escape(row.name), fmt(row.expected), fmt(row.got), "✓" if same else "✗")
-        parts.append(table)
+        lines.append([(t("effect", lang, point=effect.point), "")])
+        header = [t("name", lang), t("reference", lang), t("yours", lang), ""]
+        rows = [[r.name, fmt(r.expected), fmt(r.got), "✓" if _same(r.got, r.expected) else "✗"] for r in effect.rows]
+        lines.extend([[(text, "bold" if i == 0 else "")] for i, text in enumerate(table([header, *rows]))])
     if verdict.output_withheld:
-        parts.append(Text(t("withheld", lang), style="dim"))
+        lines.append([(t("withheld", lang), "dim")])
     if verdict.output.strip():
-        parts.append(Text(f"{t('output', lang)}:", style="dim"))
-        parts.append(Text(_clip(verdict.output), style="dim"))
+        lines.append([(f"{t('output', lang)}:", "dim")])
+        lines.extend([(text, "dim")] for text in _clip(verdict.output).splitlines())
     if verdict.full_marks:
-        parts.append(Text(t("full", lang), style="green"))
-    return Group(*parts)
+        lines.append([(t("full", lang), "green")])
+    return lines
 
 
-def _task(task: TaskResult, lang: str, max_checks: int) -> list:
+def _same(got: float | None, expected: float | None) -> bool:
+    return got is not None and expected is not None and abs(got - expected) <= 1e-6 * max(1, abs(expected))
+
+
+def _task(task: TaskResult, lang: str, max_checks: int) -> list[Line]:
     mark = "✓" if task.passed else "✗"
     style = "green" if task.passed else "red"
-    lines: list = [Text(f"{mark} {task.function} ({task.kind})  {task.score:g} / {task.max_score:g}", style=style)]
+    lines: list[Line] = [[(f"{mark} {task.function} ({task.kind})  {task.score:g} / {task.max_score:g}", style)]]
     if task.error:
-        lines.append(Text(f"    {task.error.message}", style="yellow"))
+        lines.append([(f"    {task.error.message}", "yellow")])
     if task.blame:
-        lines.append(Text(f"    → {task.blame.message}"))
+        lines.append([(f"    → {task.blame.message}", "")])
     for other in task.also:
-        lines.append(Text(f"    {t('also', lang)}: {other.message}"))
+        lines.append([(f"    {t('also', lang)}: {other.message}", "")])
     failed = [c for c in task.checks if not c.ok]
     failed.sort(key=lambda c: not c.public)
     for check in failed[:max_checks]:
         where = f"{check.point}" + (f" · {check.node}" if check.node else "")
-        lines.append(Text(f"      {where}: {check.message or ''}", style="dim" if not check.public else ""))
+        lines.append([(f"      {where}: {check.message or ''}", "dim" if not check.public else "")])
     if len(failed) > max_checks:
-        lines.append(Text("      " + t("more", lang, n=len(failed) - max_checks), style="dim"))
+        lines.append([("      " + t("more", lang, n=len(failed) - max_checks), "dim")])
     return lines
+
+
+def width(text: str) -> int:
+    """Columns ``text`` takes in a terminal: Korean (East Asian wide) characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 0 if unicodedata.combining(c) else 1 for c in text)
+
+
+def table(rows: list[list[str]], gap: int = 2) -> list[str]:
+    """Rows as left-aligned columns."""
+    widths = [max(width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return [
+        (" " * gap).join(cell + " " * (widths[i] - width(cell)) for i, cell in enumerate(row)).rstrip() for row in rows
+    ]
+
+
+def wants_colour(stream=None) -> bool:
+    """Colours on a terminal, unless NO_COLOR is set (https://no-color.org) or TERM is dumb."""
+    stream = stream or sys.stdout
+    if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
+        return False
+    return bool(os.environ.get("FORCE_COLOR")) or (hasattr(stream, "isatty") and stream.isatty())
+
+
+def printable(text: str) -> str:
+    """Control characters shown as escapes: a student's output must not steer the terminal."""
+    return "".join(c if c in "\n\t" or unicodedata.category(c) != "Cc" else f"\\x{ord(c):02x}" for c in text)
+
+
+def render(lines: list[Line], colour: bool) -> str:
+    out = []
+    for line in lines:
+        text = ""
+        for raw, style in line:
+            part = printable(raw)
+            codes = ";".join(ANSI[s] for s in style.split() if s in ANSI)
+            text += f"\x1b[{codes}m{part}\x1b[0m" if colour and codes and part else part
+        out.append(text)
+    return "\n".join(out)
 
 
 def _clip(text: str, limit: int = 2000) -> str:

@@ -23,3 +23,11 @@ def grade_text(tmp_path):
         return api.submit(path, kwargs.pop("exercise", exercise), exercises_dir=EXERCISES, **kwargs)
 
     return run
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_exercise_cache(tmp_path_factory):
+    """Validated exercises are cached under the test session's own folder, not the user's home."""
+    import os
+
+    os.environ.setdefault("GRADE_CACHE_DIR", str(tmp_path_factory.mktemp("exercise-cache")))

@@ -387,7 +387,7 @@ def test_a_task_op_not_used_in_the_graph(tmp_path):
 def test_a_task_op_that_is_no_gate(tmp_path):
     assert_error(
         tmp_path, changed("op: exp, score: 1", "op: expo, score: 1"),
-        line=22, where="tasks[0]", message=f"unknown gate 'expo' (known: {known_gates()})", on="op: expo",
+        line=22, where="tasks[0].op", message=f"unknown gate 'expo' (known: {known_gates()})", on="op: expo",
     )  # fmt: skip
 
 

@@ -1,0 +1,114 @@
+"""Validated exercises come back from the cache exactly as validated, and only while nothing changed."""
+
+from __future__ import annotations
+
+import dataclasses
+import subprocess
+import sys
+
+import pytest
+
+from grader import exercise_cache
+from grader.errors import ExerciseError
+from grader.loader import load_exercise
+from grader.spec import Exercise
+from tests.conftest import EXERCISES, ROOT, SOLUTIONS
+
+COURSE = sorted(EXERCISES.glob("exercise*.yaml"))
+
+
+@pytest.fixture
+def cache(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GRADE_CACHE_DIR", str(folder))
+    monkeypatch.delenv("GRADE_NO_CACHE", raising=False)
+    return folder
+
+
+def copy(tmp_path, source=EXERCISES / "exercise03.yaml"):
+    target = tmp_path / source.name
+    target.write_bytes(source.read_bytes())
+    return target
+
+
+@pytest.mark.parametrize("path", COURSE, ids=lambda p: p.stem)
+def test_every_course_exercise_comes_back_equal(path):
+    ex = load_exercise(path)
+    back = Exercise.from_plain(dataclasses.asdict(ex))
+    assert back == ex
+    assert [n.name for n in back.built.nodes] == [n.name for n in ex.built.nodes]
+
+
+def test_a_second_load_reads_the_cache_and_keeps_path_and_digest(cache, tmp_path):
+    path = copy(tmp_path)
+    first = load_exercise(path)
+    assert len(list(cache.glob("*.json"))) == 1
+    again = load_exercise(path)
+    assert again == first and again is not first
+    assert (again.path, again.digest) == (path, first.digest) and len(first.digest) == 64
+
+
+def test_a_changed_file_is_validated_again(cache, tmp_path):
+    path = copy(tmp_path)
+    load_exercise(path)
+    path.write_text(path.read_text(encoding="utf-8").replace("op: exp", "op: expo", 1), encoding="utf-8")
+    with pytest.raises(ExerciseError, match=r"unknown gate 'expo'"):
+        load_exercise(path)
+
+
+def test_the_same_bytes_under_another_name_are_validated_again(cache, tmp_path):
+    load_exercise(copy(tmp_path))
+    other = tmp_path / "elsewhere" / "exercise09.yaml"
+    other.parent.mkdir()
+    other.write_bytes((EXERCISES / "exercise03.yaml").read_bytes())
+    with pytest.raises(ExerciseError, match=r"'exercise03' must equal the file's name 'exercise09'"):
+        load_exercise(other)
+
+
+def test_a_damaged_entry_is_validated_again_and_replaced(cache, tmp_path):
+    path = copy(tmp_path)
+    expected = load_exercise(path)
+    (entry,) = cache.glob("*.json")
+    for damage in (b"{not json", b'{"id": "exercise03"}', b"[]"):
+        entry.write_bytes(damage)
+        assert load_exercise(path) == expected
+        assert entry.read_bytes() != damage
+
+
+def test_no_cache_when_turned_off_or_unwritable(cache, tmp_path, monkeypatch):
+    path = copy(tmp_path)
+    monkeypatch.setenv("GRADE_NO_CACHE", "1")
+    load_exercise(path)
+    assert not cache.exists()
+    monkeypatch.delenv("GRADE_NO_CACHE")
+    cache.write_text("a file where the folder should be")
+    assert load_exercise(path).id == "exercise03"  # no error, just no cache
+
+
+def test_entries_are_keyed_by_the_validating_code(cache, tmp_path, monkeypatch):
+    path = copy(tmp_path)
+    raw = path.read_bytes()
+    before = exercise_cache.entry(path, raw)
+    monkeypatch.setattr(exercise_cache, "_code_fingerprint", lambda: b"another version of the checks")
+    assert exercise_cache.entry(path, raw) != before
+
+
+def test_grading_a_cached_exercise_loads_neither_pydantic_nor_the_cli_libraries(cache):
+    """`grade submit` starts fast: typer, rich and pydantic stay out of it (benchmarks/submit.py)."""
+    code = (
+        "import sys\n"
+        "from grader import cli\n"
+        f"sys.argv = ['grade', 'submit', {str(SOLUTIONS / 'exercise03.py')!r}, '--json']\n"
+        "try:\n    cli.main()\nexcept SystemExit as exc:\n    code = exc.code\n"
+        "heavy = ('pydantic', 'pydantic_core', 'typer', 'click', 'rich', 'sympy')\n"
+        "heavy = sorted(m for m in heavy if m in sys.modules)\n"
+        "print('RESULT', code, heavy, file=sys.stderr)\n"
+    )
+    env = {"GRADE_EXERCISES": str(EXERCISES), "GRADE_CACHE_DIR": str(cache), "PATH": "/usr/bin:/bin"}
+    runs = [
+        subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, env=env, timeout=60)
+        for _ in range(2)
+    ]
+    first, second = (run.stderr.strip().splitlines()[-1] for run in runs)
+    assert first.startswith("RESULT 0 [") and "pydantic" in first  # validated once
+    assert second == "RESULT 0 []"
