@@ -102,7 +102,13 @@ def grade_source(
         # What a function prints at a hidden point would reveal the point: keep only what loading printed.
         withheld = any(p.label.startswith("hidden-") for p in points)
         load_output = session.output if withheld else ""
-        results = session.run(calls)
+        # Hidden points last: a function could remember a hidden point's inputs and hand them back
+        # at a public point, whose values the report shows. Once the child has seen them, nothing
+        # it answers is shown (only pass or fail at the hidden points themselves).
+        late = [probes[c.id].point.label.startswith("hidden-") for c in calls]
+        results = session.run([c for c, hidden in zip(calls, late, strict=True) if not hidden])
+        effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
+        results.update(session.run([c for c, hidden in zip(calls, late, strict=True) if hidden]))
         tasks = []
         for i, task in enumerate(ex.tasks):
             if i in task_errors:
@@ -110,7 +116,6 @@ def grade_source(
                 continue
             mine = [(pid, p) for pid, p in enumerate(probes) if p.task == i]
             tasks.append(grade_task(ex, i, task, mine, results, points))
-        effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
         output = load_output if withheld else session.output
     score = round(sum(t.score for t in tasks), 4)
     return Verdict(

@@ -111,6 +111,7 @@ class Session:
         self.child: Child | None = None
         self.outputs: list[str] = []
         self.restarts = 0
+        self.given_up: dict[str, str] = {}  # function → why its later calls are not run (it hung, crashed, …)
 
     def __enter__(self) -> Session:
         return self
@@ -169,9 +170,13 @@ class Session:
         return f"ran out of memory (more than {self.limits.memory_mb} MB)"
 
     def run(self, calls: list[Call]) -> dict[int, CallResult]:
-        """Every call's result; a child that dies costs the call it was in, not the rest."""
+        """Every call's result; a child that dies costs the call it was in, not the rest.
+
+        A function whose call could not finish is not called again in this session, in this
+        round or a later one: its remaining calls are ``skipped``.
+        """
         results: dict[int, CallResult] = {}
-        pending = list(calls)
+        pending = self._skip_given_up(list(calls), results)
         while pending:
             if self.child is None:
                 self.restarts += 1
@@ -186,13 +191,17 @@ class Session:
             failed = pending[done] if done < len(pending) else None
             pending = pending[done + 1 :] if failed else []
             if failed is not None:  # skip the rest of the function that could not finish
-                reason = results[failed.id]
-                for call in [c for c in pending if c.fn == failed.fn]:
-                    results[call.id] = CallResult(
-                        call.id, False, kind="skipped", message=f"not run: an earlier call {reason.message}"
-                    )
-                pending = [c for c in pending if c.fn != failed.fn]
+                self.given_up[failed.fn] = results[failed.id].message
+                pending = self._skip_given_up(pending, results)
         return results
+
+    def _skip_given_up(self, calls: list[Call], results: dict[int, CallResult]) -> list[Call]:
+        """The calls still worth making; the others are recorded as skipped."""
+        for call in calls:
+            if call.fn in self.given_up:
+                why = self.given_up[call.fn]
+                results[call.id] = CallResult(call.id, False, kind="skipped", message=f"not run: an earlier call {why}")
+        return [c for c in calls if c.fn not in self.given_up]
 
     def _round(self, calls: list[Call], results: dict[int, CallResult]) -> int:
         """Send the calls; record replies. Returns how many were answered before a fatal stop."""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from tests.conftest import SOLUTIONS
 
 
@@ -69,3 +71,25 @@ def test_hidden_points_never_show_the_expected_value(grade_text):
     assert all(c.point.startswith("hidden-") for c in hidden)
     assert all("not shown" in c.message for c in hidden)
     assert any(c.public and c.expected == -1.0 for c in checks)
+
+
+@pytest.mark.parametrize("exercise", ["exercise02", "exercise03", "exercise04", "exercise06", "exercise08"])
+def test_hidden_points_are_called_last_so_nothing_after_them_is_shown(grade_text, monkeypatch, exercise):
+    """A function could remember a hidden point's inputs and hand them back later, at a public point
+    (whose values the report shows): so once the child has seen a hidden input, it answers nothing
+    that is shown."""
+    from grader import api
+
+    seen: list[str] = []
+
+    class Spy(api.Session):
+        def run(self, calls):
+            seen.extend(c.where for c in calls)
+            return super().run(calls)
+
+    monkeypatch.setattr(api, "Session", Spy)
+    verdict = grade_text(exercise, (SOLUTIONS / f"{exercise}.py").read_text(encoding="utf-8"), secret="s3cret")
+    assert verdict.full_marks
+    first_hidden = next(i for i, where in enumerate(seen) if "hidden-" in where)
+    assert seen[first_hidden:] and all("hidden-" in where for where in seen[first_hidden:])
+    assert any("public-" in where for where in seen[:first_hidden])

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox import Bad, decode_value
-from tests.sandbox.conftest import HONEST, POINTS, run_session
+from grader.sandbox import Bad, Call, Session, decode_value
+from tests.sandbox.conftest import HONEST, LIMITS, POINTS, run_session
 
 PAYLOADS = {
     "nan-token": (b'{"id": 0, "ok": true, "value": NaN}\n', "forbidden"),
@@ -54,3 +54,17 @@ def test_decode_value_accepts_only_plain_finite_numbers():
     assert decode_value({"map": {"a": 1, "b": {"map": {}}}}, 0) == {"a": 1.0, "b": Bad("nested")}
     assert decode_value({"bad": "Sly", "text": "\x1b[2J"}, 0) == Bad("Sly", "?[2J")
     assert decode_value({"whatever": 1}, 0) == Bad("malformed")
+
+
+def test_a_function_that_hung_is_not_called_again_in_a_later_round(world):
+    """Hidden points run in a round of their own: a function that already hung is not given a second
+    child to hang in, and the other functions still answer."""
+    source = "import time\ndef slow(x):\n    while True:\n        pass\ndef fast(x):\n    return x + 1\n"
+    with Session(source, "student.py", "student", ["slow", "fast"], ["time"], LIMITS, pool=world.pool) as session:
+        assert session.load().ok
+        first = session.run([Call(0, "slow", (1.0,)), Call(1, "slow", (2.0,)), Call(2, "fast", (1.0,))])
+        later = session.run([Call(3, "slow", (3.0,)), Call(4, "fast", (2.0,))])
+    assert first[0].kind == "timeout" and first[1].kind == "skipped" and first[2].value == 2.0
+    assert later[3].kind == "skipped" and "not run: an earlier call" in later[3].message
+    assert later[4].ok and later[4].value == 3.0
+    assert session.restarts == 1  # one fresh child after the timeout, none for the later round
