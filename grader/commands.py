@@ -28,7 +28,7 @@ app = typer.Typer(
     help="Grade backpropagation exercises on computational graphs, node by node.",
 )
 out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False)
+err = Console(stderr=True, highlight=False, soft_wrap=True)  # a command in a message stays on one line
 
 ExercisesDir = Annotated[
     Path | None,
