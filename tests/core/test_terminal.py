@@ -1,0 +1,47 @@
+"""The terminal report of `grade submit`: plain text in a pipe, colours only on a terminal, and a
+student's output never steering the terminal."""
+
+from __future__ import annotations
+
+from grader import terminal
+
+
+def wrong_neg(grade_text):
+    source = "def neg_local_grad(x):\n    print('\\x1b[2J\\x1b]0;pwned\\x07 hi')\n    return 1.0\n"
+    return grade_text("exercise02", source)
+
+
+def test_plain_text_names_the_score_the_blame_and_the_output(grade_text):
+    text = terminal.render(terminal.report(wrong_neg(grade_text), "Local gradients"), colour=False)
+    lines = text.splitlines()
+    assert lines[0] == "exercise02 — Local gradients   score 0 / 6"
+    assert "✗ neg_local_grad (local_grad)  0 / 1" in lines
+    assert any(line.startswith("    → node n") and "sign" in line for line in lines)
+    assert "\x1b" not in text
+
+
+def test_what_the_student_printed_is_shown_with_its_control_characters_escaped(grade_text):
+    text = terminal.render(terminal.report(wrong_neg(grade_text)), colour=True)
+    assert "\\x1b[2J\\x1b]0;pwned\\x07 hi" in text
+    assert "\x1b[2J" not in text and "\x07" not in text
+    assert text.count("\x1b[") == text.count("\x1b[0m") * 2  # only our own colour codes, each closed
+
+
+def test_colours_only_on_a_terminal_and_never_with_no_color(monkeypatch):
+    class Tty:
+        def isatty(self):
+            return True
+
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.delenv("FORCE_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm")
+    assert terminal.wants_colour(Tty())
+    assert not terminal.wants_colour(object())
+    monkeypatch.setenv("NO_COLOR", "1")
+    assert not terminal.wants_colour(Tty())
+
+
+def test_columns_line_up_with_korean_text():
+    rows = terminal.table([["이름", "정답"], ["dL/dw1", "-0.268941"]])
+    assert terminal.width(rows[0].split("정답")[0]) == terminal.width(rows[1].split("-0.268941")[0])
+    assert terminal.width("가a") == 3
