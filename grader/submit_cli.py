@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -64,6 +65,11 @@ def main(argv: list[str]) -> int:
     except GraderError as exc:
         tell(f"error: {exc}")
         return exc.exit_code
+    except KeyboardInterrupt:  # Ctrl-C while grading: no traceback, nothing was graded
+        tell("interrupted")
+        return 130
+    finally:  # the sandbox's zygote stops at exit; a late Ctrl-C must not interrupt that with a traceback
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 def _submit(args: argparse.Namespace) -> int:
