@@ -19,7 +19,7 @@ from rich.console import Console
 
 from grader import __version__, submit_cli
 from grader.errors import GraderError, UsageError
-from grader.submit_cli import default_lang
+from grader.explain import default_lang
 
 app = typer.Typer(
     add_completion=False,

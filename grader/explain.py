@@ -6,6 +6,7 @@ hidden and random points say where and how something went wrong, never the expec
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 
 from grader.engine import GATES
@@ -150,6 +151,14 @@ WHAT_KO = {
     "huge int": "너무 큰 정수",
     "complex": "복소수",
 }
+
+
+def default_lang() -> str:
+    """The language of messages when none is asked for: $GRADE_LANG, else Korean where $LANG is."""
+    explicit = os.environ.get("GRADE_LANG", "")
+    if explicit in ("ko", "en"):
+        return explicit
+    return "ko" if os.environ.get("LANG", "").startswith("ko") else "en"
 
 
 def fmt(x) -> str:

@@ -26,12 +26,12 @@ instructor; the grade is the one of ``grade submit`` or batch grading of the sub
 from __future__ import annotations
 
 import ast
-import os
 import re
 from pathlib import Path
 
 from grader import notebook, notebook_code, notebook_html, watch
 from grader.errors import GraderError, UsageError
+from grader.explain import default_lang
 from grader.loader import find_exercise
 from grader.notebook_code import LineMap, Parsed
 from grader.spec import Exercise
@@ -41,13 +41,6 @@ NOT_IN_IPYTHON = (
     "check() grades the notebook it runs in: call it in a Jupyter cell. Outside Jupyter use "
     "`grade submit FILE.ipynb`, or check(EXERCISE, path='FILE.ipynb')."
 )
-
-
-def default_lang() -> str:
-    explicit = os.environ.get("GRADE_LANG", "")
-    if explicit in ("ko", "en"):
-        return explicit
-    return "ko" if os.environ.get("LANG", "").startswith("ko") else "en"
 
 
 def _shell():

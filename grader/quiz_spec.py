@@ -155,21 +155,12 @@ class Quiz(Model, FromFile):
     questions: list[Question] = Field(min_length=1)
     order: int | None = None
 
-    _path: Path | None = PrivateAttr(default=None)
-    _digest: str = PrivateAttr(default="")
+    _source: tuple[Path | None, str] = PrivateAttr(default=(None, ""))  # read by FromFile's path and digest
     _lines: dict = PrivateAttr(default_factory=dict)
     _prepared: list | None = PrivateAttr(default=None)  # set by grader.quiz: graphs and parsed answers
 
     def set_source(self, path: Path | None, digest: str) -> None:
-        self._path, self._digest = path, digest
-
-    @property
-    def path(self) -> Path | None:
-        return self._path
-
-    @property
-    def digest(self) -> str:
-        return self._digest
+        self._source = (path, digest)  # a pydantic private attribute, not FromFile's frozen-dataclass write
 
     @property
     def max_score(self) -> float:

@@ -16,15 +16,9 @@ import sys
 from pathlib import Path
 
 from grader.errors import GraderError, UsageError
+from grader.explain import default_lang
 
 DESCRIPTION = "Grade one file: every node checked on its own, the first wrong one named."
-
-
-def default_lang() -> str:
-    explicit = os.environ.get("GRADE_LANG", "")
-    if explicit in ("ko", "en"):
-        return explicit
-    return "ko" if os.environ.get("LANG", "").startswith("ko") else "en"
 
 
 def parser() -> argparse.ArgumentParser:
