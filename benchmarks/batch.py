@@ -302,7 +302,7 @@ def through_dask(cmd: list[str], env: dict, work: Path, local: dict, local_elaps
         threads_per_worker=1,
         processes=True,
         dashboard_address=":0",
-        preload=["grader.dask_executor"],
+        preload=["grader.classroom.dask_executor"],
     )
     up = time.perf_counter() - started
     db = work / "grades-dask.db"

@@ -24,7 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from grader.sandbox import Call, Limits, Pool, Session, isolation  # noqa: E402
+from grader.isolation.sandbox import Call, Limits, Pool, Session, isolation  # noqa: E402
 
 SOURCE = """import math
 

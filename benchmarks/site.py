@@ -32,10 +32,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from grader import __version__, site, site_data  # noqa: E402
-from grader.batch import secret_id  # noqa: E402
-from grader.gradebook import Gradebook, Key, rows_of  # noqa: E402
-from grader.loader import find_exercise  # noqa: E402
+from grader import __version__  # noqa: E402
+from grader.classroom.batch import secret_id  # noqa: E402
+from grader.classroom.gradebook import Gradebook, Key, rows_of  # noqa: E402
+from grader.exercise.loader import find_exercise  # noqa: E402
+from grader.report import theme as site  # noqa: E402
+from grader.site import data as site_data  # noqa: E402
 
 SECRET = "benchmark-secret-0123456789abcdefghij"
 EXERCISES = ROOT / "exercises"

@@ -5,7 +5,7 @@
 Prints the median wall time of each and their ratio; the goal (issue 2) is under 25x the bare
 `python -c pass` of the same venv. Runs are interleaved so that machine noise hits all alike.
 A student submits the same exercise again and again, so the goal is measured with the validated
-exercise in the cache (grader.exercise_cache, in a fresh folder warmed by one run); the first
+exercise in the cache (grader.exercise.cache, in a fresh folder warmed by one run); the first
 submission after the exercise file changes validates it again, shown on the third line.
 """
 

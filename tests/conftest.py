@@ -15,7 +15,7 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 @pytest.fixture
 def grade_text(tmp_path):
     """Grade ``source`` as the student file ``<exercise>.py`` and return the Verdict."""
-    from grader import api
+    from grader.grading import api
 
     def run(exercise: str, source: str, **kwargs):
         path = tmp_path / f"{exercise}.py"

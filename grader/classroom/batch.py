@@ -29,16 +29,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from grader import __version__, course
-from grader.api import MAX_SOURCE_BYTES
-from grader.course_config import Course, Secret
-from grader.discover import Found, Problems, discover, show
+from grader import __version__
+from grader.classroom.course_config import Course, Secret
+from grader.classroom.discover import Found, Problems, discover, show
+from grader.classroom.executor import LocalExecutor, default_jobs
+from grader.classroom.gradebook import Gradebook, Key, iso_utc
+from grader.classroom.summary import class_overview
 from grader.errors import UsageError
-from grader.executor import LocalExecutor, default_jobs
-from grader.gradebook import Gradebook, Key, iso_utc
-from grader.loader import exercise_dirs, load_exercise, resolve
-from grader.points import draw_points, secret_seed
-from grader.summary import class_overview
+from grader.exercise import shipped as course
+from grader.exercise.loader import exercise_dirs, load_exercise, resolve
+from grader.exercise.points import draw_points, secret_seed
+from grader.grading.api import MAX_SOURCE_BYTES
 
 DEMO_SECRET = "demo-secret: the packaged sample class only, never a real course"
 
@@ -111,7 +112,7 @@ class Catalog:
             found = self._lookup(item)
             assert found is not None
             if found[0] == "quiz":
-                from grader.quiz import load_quiz
+                from grader.quiz.quizzes import load_quiz
 
                 self._exercises[item] = (load_quiz(found[1]), [])
             else:
@@ -136,7 +137,7 @@ def _is_quiz(path: Path) -> bool:
 def _quiz_grader():
     """The quiz issue's grading function, once it exists."""
     try:
-        from grader import quiz  # type: ignore[attr-defined]
+        from grader.quiz import quizzes as quiz  # type: ignore[attr-defined]
     except ImportError:
         return None
     return getattr(quiz, "grade_quiz_answers", None)
@@ -289,7 +290,7 @@ def _executor(opts: Options, catalog: Catalog):
     if opts.executor == "dask":
         if not opts.scheduler:
             raise UsageError("--executor dask needs --scheduler tcp://HOST:PORT (the Dask scheduler's address)")
-        from grader.dask_executor import DaskExecutor
+        from grader.classroom.dask_executor import DaskExecutor
 
         return DaskExecutor(opts.scheduler, opts.secret.value, opts.lang, preload=catalog.preload())
     if opts.executor != "local":
@@ -363,7 +364,7 @@ def _isolation(layers: dict[str, str] | None) -> dict[str, Any] | None:
     """The sandbox's layers as the workers found them, and the notice to show when some are missing."""
     if layers is None:
         return None
-    from grader.pool import Isolation
+    from grader.isolation.pool import Isolation
 
     found = Isolation(layers)
     return {"active": found.active, "missing": found.missing, "notice": found.notice}

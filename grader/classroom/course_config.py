@@ -30,7 +30,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, field_validator
 
 from grader.errors import ExerciseError, UsageError
-from grader.loader import dotted, line_of, read_yaml, validate
+from grader.exercise.loader import dotted, line_of, read_yaml, validate
 
 SECRET_ENV = "GRADE_SECRET"
 SECRET_FILE_NAMES = (".grade-secret", "course.secret")

@@ -15,7 +15,7 @@ never scattered data (Dask may spill data to a worker's disk), and its ``repr`` 
 so Dask's log line for a failed task (``args: ...``) cannot print it.
 
 On a worker, ``grade_chunk`` grades each submission with ``worker.grade_work`` and the worker
-process's own warm sandbox pool (``grader.pool.default_pool``), one chunk at a time per process. A
+process's own warm sandbox pool (``grader.isolation.pool.default_pool``), one chunk at a time per process. A
 submission that kills its sandbox is a graded error (the sandbox says so); a worker process that
 dies mid-chunk is Dask's business: the scheduler runs the chunk again elsewhere. When Dask gives up
 on a chunk (``KilledWorker``: it killed several workers) the chunk is split and each submission is
@@ -86,7 +86,7 @@ _warm: dict[str, Any] | None = None  # this process's sandbox, as _warm_up found
 
 def grade_chunk(course: CoursePayload, works: list[dict[str, Any]]) -> dict[str, Any]:
     """Grade a chunk on this worker; never raises for a submission (a fault is a reply)."""
-    from grader import worker
+    from grader.classroom import worker
 
     if course.version != __version__:
         fault = f"this Dask worker runs grader {__version__}, the batch {course.version}: install the same version"
@@ -109,7 +109,7 @@ def grade_chunk(course: CoursePayload, works: list[dict[str, Any]]) -> dict[str,
 
 
 def _grade_one(work: dict[str, Any], state) -> dict[str, Any]:
-    from grader.worker import grade_work
+    from grader.classroom.worker import grade_work
 
     if work.get("kind") != "quiz":
         return grade_work(work, state)  # the exercise's source travels in the work itself
@@ -129,9 +129,9 @@ def _grade_one(work: dict[str, Any], state) -> dict[str, Any]:
 
 
 def dask_setup(worker=None) -> None:
-    """``dask worker --preload grader.dask_executor``: start this worker's sandbox before its first chunk."""
+    """``dask worker --preload grader.classroom.dask_executor``: start this worker's sandbox before its first chunk."""
     global _warm
-    from grader.worker import _warm_up
+    from grader.classroom.worker import _warm_up
 
     with _lock:
         if _warm is None:

@@ -4,7 +4,7 @@ The batch sends each worker one JSON line per submission on its stdin and reads 
 on its stdout (the worker moves its own stdout to stderr first, so nothing printed by accident can
 break a frame). The first line carries the course secret: never the environment, never the command
 line. Workers (``worker.py``) grade with ``api.grade_source``, whose sandbox sessions take their
-children from the worker's own warm pool of zygotes (``grader.pool.default_pool``); the expected
+children from the worker's own warm pool of zygotes (``grader.isolation.pool.default_pool``); the expected
 values stay in the worker, the student's code runs in the children.
 
 An executor is anything with ``map(works, expected) -> Iterator[reply]``, replies in any order,
@@ -31,10 +31,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+from grader.classroom.worker import WorkerState, die_with_parent, worker_main
 from grader.errors import SandboxError
-from grader.worker import WorkerState, die_with_parent, worker_main
 
-WORKER_CODE = "from grader.worker import spawned_main; spawned_main()"
+WORKER_CODE = "from grader.classroom.worker import spawned_main; spawned_main()"
 DEPTH = 2  # submissions queued per worker, so it never waits for the next one
 MAX_TRIES = 2
 ERR_TAIL = 4096

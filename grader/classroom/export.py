@@ -28,9 +28,9 @@ from itertools import groupby
 from pathlib import Path
 from typing import Any, TextIO
 
-from grader.course_config import Course, Late
+from grader.classroom.course_config import Course, Late
+from grader.classroom.gradebook import Attempt, Gradebook
 from grader.errors import UsageError
-from grader.gradebook import Attempt, Gradebook
 
 FORMATS = ("csv", "jsonl", "gradescope")
 CSV_STYLES = ("generic", "canvas")

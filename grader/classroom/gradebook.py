@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from grader.errors import UsageError
-from grader.verdict import Verdict, from_json
+from grader.grading.verdict import Verdict, from_json
 
 BUSY_MS = 60_000
 

@@ -7,9 +7,9 @@ import statistics
 from collections import Counter, defaultdict
 from typing import Any
 
-from grader.course_config import Course
-from grader.export import grades
-from grader.gradebook import Gradebook
+from grader.classroom.course_config import Course
+from grader.classroom.export import grades
+from grader.classroom.gradebook import Gradebook
 
 
 def class_overview(gb: Gradebook, course: Course) -> dict[str, Any]:

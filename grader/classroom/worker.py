@@ -30,15 +30,15 @@ class WorkerState:
 
     def quiz(self, path: str):
         if path not in self.exercises:
-            from grader.quiz import load_quiz
+            from grader.quiz.quizzes import load_quiz
 
             self.exercises[path] = (load_quiz(Path(path)), [])
         return self.exercises[path][0]
 
     def exercise(self, path: str):
         if path not in self.exercises:
-            from grader.loader import load_exercise
-            from grader.points import draw_points, secret_seed
+            from grader.exercise.loader import load_exercise
+            from grader.exercise.points import draw_points, secret_seed
 
             ex = load_exercise(Path(path))
             self.exercises[path] = (ex, draw_points(ex, secret_seed(self.secret, ex.id), hidden=True))
@@ -49,8 +49,8 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
     """Grade one submission; a fault of the grader comes back as a value, never as an exception."""
     started = time.perf_counter()
     try:
-        from grader import api, explain
-        from grader.verdict import Verdict
+        from grader.grading import api, explain
+        from grader.grading.verdict import Verdict
 
         if work.get("kind") == "quiz":
             return _grade_quiz(work, state, started)
@@ -70,7 +70,7 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
 
 def _grade_quiz(work: dict[str, Any], state: WorkerState, started: float) -> dict[str, Any]:
     """A quiz answers file, graded by the quiz issue's ``grade_quiz_answers`` (it reads the file itself)."""
-    from grader.quiz import grade_quiz_answers
+    from grader.quiz.quizzes import grade_quiz_answers
 
     quiz = state.quiz(work["exercise_path"])
     result = grade_quiz_answers(quiz, Path(work["path"]), student=work["student"], secret=state.secret, lang=state.lang)
@@ -78,7 +78,7 @@ def _grade_quiz(work: dict[str, Any], state: WorkerState, started: float) -> dic
 
 
 def _reply(work: dict[str, Any], digest: str, data: dict[str, Any], started: float) -> dict[str, Any]:
-    from grader.gradebook import rows_of
+    from grader.classroom.gradebook import rows_of
 
     tasks, checks = rows_of(data)
     error = data.get("error") or {}
@@ -119,15 +119,15 @@ def plain(value: Any) -> Any:
 
 def verdict_json(verdict) -> dict[str, Any]:
     """``Verdict.to_json()``, faster; a test holds them equal."""
-    from grader.verdict import SCHEMA
+    from grader.grading.verdict import SCHEMA
 
     return {"schema": SCHEMA, **plain(verdict)}
 
 
 def decode_source(raw: bytes):
     """The same rules as ``api.read_submission``, on bytes already read (and hashed) by the batch."""
-    from grader.api import MAX_SOURCE_BYTES
-    from grader.verdict import Failure, Why
+    from grader.grading.api import MAX_SOURCE_BYTES
+    from grader.grading.verdict import Failure, Why
 
     def bad(message: str):
         return None, Failure("bad_file", Why("bad_file", {"message": message}))
@@ -154,7 +154,7 @@ def worker_main(state: WorkerState | None = None) -> None:
     sys.stdout = sys.stderr
     init = json.loads(requests.readline() or b"{}")
     state = state or WorkerState(init.get("secret", ""), init.get("lang", "en"))
-    from grader import api, explain, gradebook  # noqa: F401 - fail here, before any submission, if broken
+    from grader.classroom import gradebook  # noqa: F401 - fail here, before any submission, if broken
 
     try:
         replies.write(json.dumps(_warm_up()).encode() + b"\n")
@@ -172,7 +172,7 @@ def worker_main(state: WorkerState | None = None) -> None:
 def _close_sandbox() -> None:
     """Stop this worker's zygotes and wait for them (a forked worker leaves by ``os._exit``: no atexit)."""
     try:
-        from grader import pool
+        from grader.isolation import pool
 
         shared = getattr(pool, "_default", None)
         if shared is not None:
@@ -184,7 +184,7 @@ def _close_sandbox() -> None:
 def _warm_up() -> dict[str, Any]:
     """Start this worker's sandbox zygote now, not at the first submission, and say which layers hold."""
     try:
-        from grader.pool import isolation
+        from grader.isolation.pool import isolation
 
         return {"ready": True, "layers": isolation().layers}
     except SandboxError as exc:

@@ -1,6 +1,6 @@
 """The ``grade`` commands, declared with typer: declare options, call ``api``, print.
 
-With ``grader.submit_cli``, the only place that prints or exits; ``grader.cli`` is the entry point.
+With ``grader.cli.submit``, the only place that prints or exits; ``grader.cli`` is the entry point.
 
 Results go to stdout, diagnostics to stderr. Exit codes (SPEC.md): 0 done (submit: full marks),
 1 graded below full marks (or a check that failed), 2 bad usage or bad instructor input.
@@ -17,9 +17,10 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-from grader import __version__, submit_cli
+from grader import __version__
+from grader.cli import submit as submit_cli
 from grader.errors import GraderError, UsageError
-from grader.explain import default_lang
+from grader.grading.explain import default_lang
 
 app = typer.Typer(
     add_completion=False,
@@ -51,7 +52,7 @@ def _lang(value: str | None) -> str:
     help=submit_cli.DESCRIPTION + " Options: see `grade submit --help`.",
 )
 def submit(ctx: typer.Context) -> None:
-    """Forwarded to ``grader.submit_cli``, which ``main`` normally reaches before typer starts."""
+    """Forwarded to ``grader.cli.submit``, which ``main`` normally reaches before typer starts."""
     raise typer.Exit(submit_cli.main(list(ctx.args)))
 
 
@@ -65,14 +66,14 @@ def init(
     fmt: Annotated[str | None, typer.Option("--format", help="py or ipynb (default: from --out, else py).")] = None,
 ) -> None:
     """Write a starting file with every function's signature and a docstring."""
-    from grader import api
+    from grader.grading import api
 
     fmt = fmt or ("ipynb" if out_file is not None and out_file.suffix.lower() == ".ipynb" else "py")
     if fmt not in ("py", "ipynb"):
         raise UsageError(f"--format must be py or ipynb, not '{fmt}'")
     ex, text = api.init(exercise, _lang(lang), exercises)
     if fmt == "ipynb":
-        from grader.notebook_stub import stub_notebook
+        from grader.notebook.stub import stub_notebook
 
         text = stub_notebook(ex, _lang(lang))
     target = out_file or Path(f"{ex.id}.{fmt}")
@@ -95,8 +96,8 @@ def trace(
     exercises: ExercisesDir = None,
 ) -> None:
     """The reference engine's value and gradient at every node."""
-    from grader import api
-    from grader.explain import fmt
+    from grader.grading import api
+    from grader.grading.explain import fmt
 
     values = {}
     for item in at or []:
@@ -124,7 +125,7 @@ def trace(
 
 
 def _is_quiz(path: Path) -> bool:
-    from grader.quiz import is_quiz_file
+    from grader.quiz.quizzes import is_quiz_file
 
     return is_quiz_file(path)
 
@@ -135,8 +136,8 @@ def check(
     exercises: ExercisesDir = None,
 ) -> None:
     """Validate exercises, run each solution (full marks), and test each task against mutants."""
-    from grader import audit
-    from grader.loader import exercise_dirs, find_exercise, load_exercise
+    from grader.exercise.loader import exercise_dirs, find_exercise, load_exercise
+    from grader.grading import audit
 
     files: list[Path] = []
     for p in paths or exercise_dirs(exercises)[:1]:
@@ -146,7 +147,7 @@ def check(
     failed = 0
     for f in files:
         if _is_quiz(f):
-            from grader.quiz import audit_quiz
+            from grader.quiz.quizzes import audit_quiz
 
             problems = audit_quiz(f)
             out.print(f"{'[green]✓[/]' if not problems else '[red]✗[/]'} {f.stem}: quiz")
@@ -179,8 +180,8 @@ def quiz(
     exercises: ExercisesDir = None,
 ) -> None:
     """Show your quiz variant and answer it here (in a terminal), or grade an answers file."""
-    from grader import quiz as quizzes
-    from grader import quiz_terminal
+    from grader.quiz import quizzes
+    from grader.quiz import terminal as quiz_terminal
 
     language = _lang(lang)
     qz = quizzes.find_quiz(quiz_id, exercises)
@@ -267,8 +268,8 @@ def batch(
     ] = None,
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
-    from grader import batch as batch_mod
-    from grader.course_config import find_course, find_secret
+    from grader.classroom import batch as batch_mod
+    from grader.classroom.course_config import find_course, find_secret
 
     course = find_course(course_file)
     options = batch_mod.Options(
@@ -428,9 +429,9 @@ def export(
     """Export grades: csv (one row per student), jsonl (every attempt), gradescope (results.json)."""
     import contextlib
 
-    from grader import export as ex
-    from grader.course_config import load_course
-    from grader.gradebook import Gradebook
+    from grader.classroom import export as ex
+    from grader.classroom.course_config import load_course
+    from grader.classroom.gradebook import Gradebook
 
     if fmt not in ex.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(ex.FORMATS)}, not '{fmt}'")
@@ -488,7 +489,7 @@ def site(
     """Build the static feedback site: exercise pages, a report per student, the instructor's dashboard."""
     import csv
 
-    from grader import site_data
+    from grader.site import data as site_data
 
     report = site_data.build(
         db,
@@ -519,8 +520,8 @@ def demo(
 
     Uses a demo secret that is public: try the grader with it, never grade a real course with it.
     """
-    from grader import batch as batch_mod
-    from grader import site_data
+    from grader.classroom import batch as batch_mod
+    from grader.site import data as site_data
 
     report, live = _batch_progress(quiet)
     with live:
@@ -544,10 +545,10 @@ def worker(
 
     if importlib.util.find_spec("distributed") is None:
         raise UsageError("`grade worker` needs Dask's `distributed`: pip install 'backprop-grader[dask]'")
-    from grader.executor import default_jobs
+    from grader.classroom.executor import default_jobs
 
     args = [sys.executable, "-m", "distributed.cli.dask_worker", scheduler, "--nthreads", "1"]
-    args += ["--nworkers", str(nworkers or default_jobs()), "--preload", "grader.dask_executor"]
+    args += ["--nworkers", str(nworkers or default_jobs()), "--preload", "grader.classroom.dask_executor"]
     err.print(" ".join(args[1:]), style="dim", markup=False, highlight=False)
     sys.stderr.flush()
     os.execv(sys.executable, args)

@@ -1,9 +1,9 @@
 """The ``grade`` command's entry point.
 
-``grade submit`` goes straight to ``grader.submit_cli`` (argparse, no typer, rich or pydantic): a
+``grade submit`` goes straight to ``grader.cli.submit`` (argparse, no typer, rich or pydantic): a
 student runs it many times an hour, and loading the general CLI's libraries would cost more than
 the grading (benchmarks/submit.py). Every other command is declared with typer in
-``grader.commands``.
+``grader.cli.commands``.
 """
 
 from __future__ import annotations
@@ -13,10 +13,10 @@ import sys
 
 def main() -> None:
     if sys.argv[1:2] == ["submit"]:
-        from grader import submit_cli
+        from grader.cli import submit as submit_cli
 
         sys.exit(submit_cli.main(sys.argv[2:]))
-    from grader import commands
+    from grader.cli import commands
 
     commands.main()
 

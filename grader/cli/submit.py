@@ -16,7 +16,7 @@ import sys
 from pathlib import Path
 
 from grader.errors import GraderError, UsageError
-from grader.explain import default_lang
+from grader.grading.explain import default_lang
 
 DESCRIPTION = "Grade one file: every node checked on its own, the first wrong one named."
 
@@ -40,13 +40,13 @@ def parser() -> argparse.ArgumentParser:
 
 
 def show(line: str) -> None:
-    from grader.terminal import printable
+    from grader.report.terminal import printable
 
     print(printable(line), flush=True)
 
 
 def tell(message: str) -> None:
-    from grader.terminal import printable
+    from grader.report.terminal import printable
 
     print(printable(message), file=sys.stderr, flush=True)
 
@@ -67,17 +67,17 @@ def main(argv: list[str]) -> int:
 
 
 def _submit(args: argparse.Namespace) -> int:
-    from grader.pool import default_pool
+    from grader.isolation.pool import default_pool
 
     default_pool().prestart()  # the sandbox boots while the exercise loads
-    from grader.loader import find_exercise
-    from grader.notebook import submit_any
+    from grader.exercise.loader import find_exercise
+    from grader.notebook.grade import submit_any
 
     lang = args.lang or default_lang()
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
     if args.watch:
-        from grader import watch
+        from grader.notebook import watch
 
         def grade_once():
             return submit_any(args.file, args.exercise, student=args.student, lang=lang, exercises_dir=args.exercises)
@@ -91,12 +91,12 @@ def _submit(args: argparse.Namespace) -> int:
     if args.as_json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
     else:
-        from grader import terminal
+        from grader.report import terminal
 
         lines = terminal.report(verdict, exercise.title.get(lang))
         print(terminal.render(lines, terminal.wants_colour()))
     if args.html is not None:
-        from grader import report_html
+        from grader.report import standalone as report_html
 
         tell(f"wrote {report_html.write(verdict, exercise, args.html, lang)}")
     return 0 if verdict.full_marks else 1
@@ -104,7 +104,7 @@ def _submit(args: argparse.Namespace) -> int:
 
 def _isolation_notice() -> None:
     """On stderr, which protections are missing where student code ran with fewer OS layers."""
-    from grader.sandbox import isolation
+    from grader.isolation.sandbox import isolation
 
     notice = isolation().notice
     if notice:

@@ -1,4 +1,8 @@
-"""The reference autodiff engine: gates, graphs, forward and backward passes."""
+"""The reference autodiff engine: gates (forward, local gradients, formulas in Korean and English),
+graphs, forward and backward passes, traces.
+
+May import: nothing of grader but ``grader.errors``.
+"""
 
 from grader.engine.gates import GATES, DomainError, Gate, known_gates, sigmoid
 from grader.engine.graph import (

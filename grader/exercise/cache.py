@@ -21,9 +21,9 @@ import tempfile
 from pathlib import Path
 
 from grader import __version__
-from grader.spec import Exercise
+from grader.exercise.spec import Exercise
 
-VALIDATING_MODULES = ("grader.spec", "grader.loader", "grader.engine.gates", "grader.engine.graph")
+VALIDATING_MODULES = ("grader.exercise.spec", "grader.exercise.loader", "grader.engine.gates", "grader.engine.graph")
 
 
 def folder() -> Path | None:

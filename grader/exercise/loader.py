@@ -16,10 +16,11 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from grader import course, exercise_cache
 from grader.engine import GATES, EvaluationError, trace
 from grader.errors import ExerciseError, UsageError
-from grader.spec import Exercise, is_identifier
+from grader.exercise import cache as exercise_cache
+from grader.exercise import shipped as course
+from grader.exercise.spec import Exercise, is_identifier
 
 Path_ = tuple[str | int, ...]
 MAX_FILE_BYTES = 1_000_000

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from grader.engine import EvaluationError, Trace, trace
 from grader.errors import ExerciseError
-from grader.spec import Exercise
+from grader.exercise.spec import Exercise
 
 MAX_REDRAWS = 200
 

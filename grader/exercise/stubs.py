@@ -4,7 +4,7 @@ docstring (Korean and English) naming the gate, its inputs and its formula, neve
 from __future__ import annotations
 
 from grader.engine import GATES
-from grader.spec import Exercise, Task
+from grader.exercise.spec import Exercise, Task
 
 PLAIN = {
     "add": "a + b (+ …)",

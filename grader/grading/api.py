@@ -7,17 +7,17 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from grader import effect, explain
-from grader.compare import grade_task
 from grader.engine import EvaluationError
 from grader.engine import trace as reference_trace
 from grader.errors import UsageError
-from grader.loader import find_exercise
-from grader.points import Point, draw_points, secret_seed, submission_seed
-from grader.probes import Probe, call_for, describe_call, probes_for, signature_problem
-from grader.sandbox import Limits, LoadReport, Session
-from grader.spec import Exercise
-from grader.verdict import Failure, TaskResult, Verdict, Why
+from grader.exercise.loader import find_exercise
+from grader.exercise.points import Point, draw_points, secret_seed, submission_seed
+from grader.exercise.spec import Exercise
+from grader.grading import effect, explain
+from grader.grading.compare import grade_task
+from grader.grading.probes import Probe, call_for, describe_call, probes_for, signature_problem
+from grader.grading.verdict import Failure, TaskResult, Verdict, Why
+from grader.isolation.sandbox import Limits, LoadReport, Session
 
 MAX_SOURCE_BYTES = 256 * 1024
 
@@ -236,7 +236,7 @@ def trace(exercise: str, at: dict[str, float], exercises_dir: Path | None = None
 
 
 def init(exercise: str, lang: str = "ko", exercises_dir: Path | None = None) -> tuple[Exercise, str]:
-    from grader.stubs import stub
+    from grader.exercise.stubs import stub
 
     ex = find_exercise(exercise, exercises_dir)
     return ex, stub(ex, lang)

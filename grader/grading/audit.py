@@ -12,11 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader import course, mistakes
 from grader.engine import trace
-from grader.points import Point, draw_points
-from grader.probes import probes_for
-from grader.spec import Exercise
+from grader.exercise import shipped as course
+from grader.exercise.points import Point, draw_points
+from grader.exercise.spec import Exercise
+from grader.grading import mistakes
+from grader.grading.probes import probes_for
 
 CHECK_SEED = b"grade-check"
 NODE_MUTANTS = ("sign_error", "missing_upstream", "swapped_operands", "used_output_for_input", "used_input_for_output")
@@ -149,7 +150,7 @@ def solution_for(ex: Exercise) -> Path | None:
 
 def audit(ex: Exercise, find) -> Audit:
     """Everything ``grade check`` says about one exercise. ``find`` loads another exercise by id."""
-    from grader import api
+    from grader.grading import api
 
     result = Audit(ex.id, str(ex.path or ""), max_score=ex.max_score)
     points = draw_points(ex, CHECK_SEED)

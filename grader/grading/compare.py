@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from grader import mistakes
-from grader.points import Point
-from grader.probes import Probe
-from grader.sandbox import Bad, CallResult
-from grader.spec import Exercise, Task, Tolerance
-from grader.verdict import Blame, Check, Failure, TaskResult, Why
+from grader.exercise.points import Point
+from grader.exercise.spec import Exercise, Task, Tolerance
+from grader.grading import mistakes
+from grader.grading.probes import Probe
+from grader.grading.verdict import Blame, Check, Failure, TaskResult, Why
+from grader.isolation.sandbox import Bad, CallResult
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,11 @@ import math
 from collections.abc import Callable
 
 from grader.engine import Graph, Node
-from grader.points import Point
-from grader.probes import Probe, call_for
-from grader.sandbox import CallResult
-from grader.spec import Exercise, Task
-from grader.verdict import Effect, EffectRow
+from grader.exercise.points import Point
+from grader.exercise.spec import Exercise, Task
+from grader.grading.probes import Probe, call_for
+from grader.grading.verdict import Effect, EffectRow
+from grader.isolation.sandbox import CallResult
 
 Ask = Callable[[list], dict[int, CallResult]]  # a session's run()
 _ids = itertools.count(1_000_000)

@@ -10,7 +10,7 @@ import os
 from dataclasses import replace
 
 from grader.engine import GATES
-from grader.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
+from grader.grading.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
 
 T = {
     # ------------------------------------------------------------------ checks

@@ -16,8 +16,8 @@ import itertools
 from collections.abc import Callable, Iterable
 
 from grader.engine import Graph, Node, Trace
-from grader.points import Point
-from grader.probes import Expected, Probe, expected_local, shape
+from grader.exercise.points import Point
+from grader.grading.probes import Expected, Probe, expected_local, shape
 
 MISTAKES = (
     "sign_error",

@@ -10,9 +10,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from grader.engine import Node
-from grader.points import Point
-from grader.sandbox import Call
-from grader.spec import Exercise, Task
+from grader.exercise.points import Point
+from grader.exercise.spec import Exercise, Task
+from grader.isolation.sandbox import Call
 
 Expected = float | tuple[float, ...] | dict[str, float]
 

@@ -20,10 +20,10 @@ import time
 from typing import TYPE_CHECKING
 
 from grader.errors import SandboxError
-from grader.pool import Exit, Pool
+from grader.isolation.pool import Exit, Pool
 
 if TYPE_CHECKING:
-    from grader.sandbox import Limits
+    from grader.isolation.sandbox import Limits
 
 MAX_FRAME = 256 * 1024
 MAX_OUTPUT_KEPT = 16 * 1024

@@ -23,7 +23,7 @@ import struct
 import sys
 
 try:
-    from grader import seccomp_filter
+    from grader.isolation import seccomp_filter
 except ImportError:  # in the zygote, which loads this folder's files by path (``-I`` keeps it off sys.path)
     import seccomp_filter
 

@@ -18,8 +18,8 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.child import Child, ProtocolError
-from grader.pool import Isolation, Pool, default_pool, isolation
+from grader.isolation.child import Child, ProtocolError
+from grader.isolation.pool import Isolation, Pool, default_pool, isolation
 
 __all__ = [
     "Bad",

@@ -9,7 +9,7 @@ nbclient or VS Code do not tell the kernel its path. ``check(..., path="x.ipynb"
 saved file instead, as ``grade submit`` does.
 
 From the history: each run cell is read like a notebook cell (IPython lines blanked, scratch
-work left out, see ``grader.notebook_code``); a cell that did not parse is skipped (it ran
+work left out, see ``grader.notebook.code``); a cell that did not parse is skipped (it ran
 nothing); and because a cell run twice is in the history twice, a definition (by the names it
 binds) is kept from its latest run, at the place of its first run: the order of the notebook as
 it was first run top to bottom, with the code as it is now, as a "Run All" would have it. The
@@ -29,13 +29,16 @@ import ast
 import re
 from pathlib import Path
 
-from grader import notebook, notebook_code, notebook_html, watch
 from grader.errors import GraderError, UsageError
-from grader.explain import default_lang
-from grader.loader import find_exercise
-from grader.notebook_code import LineMap, Parsed
-from grader.spec import Exercise
-from grader.verdict import Verdict, Why
+from grader.exercise.loader import find_exercise
+from grader.exercise.spec import Exercise
+from grader.grading.explain import default_lang
+from grader.grading.verdict import Verdict, Why
+from grader.notebook import code as notebook_code
+from grader.notebook import grade as notebook
+from grader.notebook import html as notebook_html
+from grader.notebook import watch
+from grader.notebook.code import LineMap, Parsed
 
 NOT_IN_IPYTHON = (
     "check() grades the notebook it runs in: call it in a Jupyter cell. Outside Jupyter use "
@@ -118,7 +121,7 @@ def show(ex: Exercise, verdict: Verdict, notes: list[str]) -> None:
         text = "\n".join([f"{verdict.exercise} — {title}", *watch.summary(verdict, notes)])
         display({"text/html": notebook_html.fragment(ex, verdict, notes), "text/plain": text}, raw=True)
         return
-    from grader import terminal
+    from grader.report import terminal
 
     print(terminal.render(terminal.report(verdict, title), terminal.wants_colour()))
     for note in notes:

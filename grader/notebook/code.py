@@ -13,7 +13,7 @@ cell (``from grader.notebook import check; check(...)``) is left out silently.
 ``LineMap.relocate`` turns every line number of a verdict back into (cell, line): the ``Why`` of
 a message gets ``cell`` and ``line`` params, which ``explain`` renders as "cell 3, line 2".
 Cells are numbered from 1 counting every cell from the top, Markdown ones included; in a kernel's
-history (``grader.notebook_check``) a cell is named by its execution count, ``[7]``, as Jupyter
+history (``grader.notebook.checker``) a cell is named by its execution count, ``[7]``, as Jupyter
 shows it. Only the standard library is used here: cells are parsed with ``ast``, never run.
 """
 
@@ -23,7 +23,7 @@ import ast
 import re
 from dataclasses import dataclass, field, replace
 
-from grader.verdict import Failure, Verdict, Why
+from grader.grading.verdict import Failure, Verdict, Why
 
 Cell = int | str  # 3 in a file; "[7]" (an execution count) in a running kernel
 

@@ -4,13 +4,13 @@ Reading: the file's JSON is loaded here (bounded: ``MAX_NOTEBOOK_BYTES``), every
 once (outputs are never graded, and a 50 MB notebook of plots then costs little), and the rest
 handed to nbformat, which upgrades nbformat 1–3 and refuses 5+. Every problem of the file is a
 ``bad_file`` result with a message saying what to do, never an exception; only a path that is
-missing or a folder is a ``UsageError``. Then ``grader.notebook_code`` turns the code cells into
+missing or a folder is a ``UsageError``. Then ``grader.notebook.code`` turns the code cells into
 one source (definitions only, IPython lines skipped) with its ``LineMap``, and the source is
 graded by ``api.grade_source`` in the isolated child, exactly as a ``.py`` file; its line numbers
 come back as (cell, line). A cell with a syntax error is an error result naming its cell and line.
 
 nbformat is imported here only, and only when a notebook is read. ``check()`` (for Jupyter) lives
-in ``grader.notebook_check`` and is imported from here so that the notebook cell reads
+in ``grader.notebook.checker`` and is imported from here so that the notebook cell reads
 ``from grader.notebook import check``.
 """
 
@@ -21,14 +21,14 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-from grader import api, explain
 from grader.errors import UsageError
-from grader.loader import find_exercise
-from grader.notebook_code import LineMap, Parsed, Why, join, prepare, say
-from grader.points import draw_points, secret_seed, submission_seed
-from grader.sandbox import Limits
-from grader.spec import Exercise
-from grader.verdict import Failure, Verdict
+from grader.exercise.loader import find_exercise
+from grader.exercise.points import draw_points, secret_seed, submission_seed
+from grader.exercise.spec import Exercise
+from grader.grading import api, explain
+from grader.grading.verdict import Failure, Verdict
+from grader.isolation.sandbox import Limits
+from grader.notebook.code import LineMap, Parsed, Why, join, prepare, say
 
 __all__ = ["LineMap", "check", "notebook_source", "submit", "submit_any", "submit_with_notes"]
 
@@ -303,9 +303,9 @@ def check(exercise: str, lang: str | None = None, path: str | Path | None = None
     """In Jupyter: grade the functions this notebook defines and show the report under the cell.
 
     The code is the cells you have run in this kernel (``path``: a saved notebook file instead),
-    graded in an isolated process exactly as ``grade submit`` would. See ``grader.notebook_check``.
+    graded in an isolated process exactly as ``grade submit`` would. See ``grader.notebook.checker``.
     """
-    from grader.notebook_check import check as run
+    from grader.notebook.checker import check as run
 
     run(exercise, lang=lang, path=path, exercises_dir=exercises_dir)
 

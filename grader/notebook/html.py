@@ -17,11 +17,11 @@ from __future__ import annotations
 
 import html
 
-from grader import site_views
-from grader.explain import fmt
-from grader.spec import Exercise
-from grader.terminal import t
-from grader.verdict import TaskResult, Verdict
+from grader.exercise.spec import Exercise
+from grader.grading.explain import fmt
+from grader.grading.verdict import TaskResult, Verdict
+from grader.report import views as site_views
+from grader.report.terminal import t
 
 WORDS = {
     "legend": (

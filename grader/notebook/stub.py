@@ -14,11 +14,12 @@ from __future__ import annotations
 import base64
 import json
 
-from grader import diagram, site_views
 from grader.engine import GATES
-from grader.explain import fmt
-from grader.spec import Exercise
-from grader.stubs import PLAIN, function_stub
+from grader.exercise.spec import Exercise
+from grader.exercise.stubs import PLAIN, function_stub
+from grader.grading.explain import fmt
+from grader.report import diagram
+from grader.report import views as site_views
 
 WORDS = {
     "graph": ("계산 그래프", "The computational graph"),

@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from grader.errors import GraderError
-from grader.verdict import Verdict
+from grader.grading.verdict import Verdict
 
 POLL = 0.25
 SETTLE = 0.15

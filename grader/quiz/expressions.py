@@ -23,7 +23,7 @@ import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from grader.expression_tree import (  # re-exported: the tree's operations
+from grader.quiz.expression_tree import (  # re-exported: the tree's operations
     Ast,
     Undefined,
     evaluate,

@@ -24,11 +24,11 @@ from typing import Any
 
 from grader.engine import GATES, DomainError
 from grader.errors import ExerciseError, GraderError, UsageError
-from grader.expressions import Undefined, evaluate, number_text
-from grader.quiz_result import QuizResult, Why, grade_answer, localize, render
-from grader.quiz_spec import Question, Quiz
-from grader.quiz_variant import Prepared, Variant, draw_question, draw_variant, prepare, student_rng
-from grader.verdict import Failure
+from grader.grading.verdict import Failure
+from grader.quiz.expressions import Undefined, evaluate, number_text
+from grader.quiz.result import QuizResult, Why, grade_answer, localize, render
+from grader.quiz.spec import Question, Quiz
+from grader.quiz.variant import Prepared, Variant, draw_question, draw_variant, prepare, student_rng
 
 __all__ = [
     "PRACTICE_SECRET",
@@ -60,7 +60,7 @@ def course_secret() -> tuple[str, bool]:
 
 
 def _read(path: Path):
-    from grader.loader import read_yaml, validate
+    from grader.exercise.loader import read_yaml, validate
 
     data, lines = read_yaml(path)
     if isinstance(data, dict) and "questions" not in data:
@@ -85,7 +85,7 @@ def check_quiz(quiz: Quiz, path: Path | None) -> tuple[list[Prepared], list[tupl
 
 def load_quiz(path: Path) -> Quiz:
     """A validated quiz; raises ``ExerciseError`` (file:line: key: message) on the first problem."""
-    from grader.loader import dotted, line_of
+    from grader.exercise.loader import dotted, line_of
 
     quiz, lines = _read(path)
     prepared, problems = check_quiz(quiz, path)
@@ -99,7 +99,7 @@ def load_quiz(path: Path) -> Quiz:
 
 def prepared_of(quiz: Quiz) -> list[Prepared]:
     if quiz._prepared is None:
-        from grader.loader import dotted
+        from grader.exercise.loader import dotted
 
         prepared, problems = check_quiz(quiz, quiz.path)
         for at, message in problems:
@@ -109,14 +109,14 @@ def prepared_of(quiz: Quiz) -> list[Prepared]:
 
 
 def find_quiz(name_or_path: str | Path, exercises_dir: Path | None = None) -> Quiz:
-    from grader.loader import resolve
+    from grader.exercise.loader import resolve
 
     return load_quiz(resolve(str(name_or_path), exercises_dir))
 
 
 def is_quiz_file(path: Path) -> bool:
     """Is this YAML file a quiz (a mapping with ``questions:``)? Unreadable files are not."""
-    from grader.loader import read_yaml
+    from grader.exercise.loader import read_yaml
 
     try:
         data, _ = read_yaml(path)
@@ -183,7 +183,7 @@ def grade_quiz_answers(
 
 
 def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | None]:
-    from grader.loader import parse_yaml, read_bytes
+    from grader.exercise.loader import parse_yaml, read_bytes
 
     if isinstance(answers, Mapping):
         return dict(answers), None
@@ -212,7 +212,7 @@ def audit_quiz(path: Path) -> list[str]:
     parameters must vary, and so must the answer, or copying a neighbour's number would work), and
     an expression answer with ``gate:`` is checked against the engine's local gradient of that gate.
     """
-    from grader.loader import dotted, line_of
+    from grader.exercise.loader import dotted, line_of
 
     path = Path(path)
     try:

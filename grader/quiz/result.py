@@ -13,10 +13,10 @@ import math
 from dataclasses import asdict, dataclass, replace
 from typing import Any
 
-from grader.expressions import MESSAGES as EXPRESSION_MESSAGES
-from grader.expressions import ExpressionError, Grammar, number_text, parse, to_text
-from grader.quiz_variant import QuestionVariant, rounding_words
-from grader.verdict import SCHEMA, Failure, Why
+from grader.grading.verdict import SCHEMA, Failure, Why
+from grader.quiz.expressions import MESSAGES as EXPRESSION_MESSAGES
+from grader.quiz.expressions import ExpressionError, Grammar, number_text, parse, to_text
+from grader.quiz.variant import QuestionVariant, rounding_words
 
 MAX_ANSWER_CHARS = 300
 
@@ -255,7 +255,7 @@ def grade_numeric(qv: QuestionVariant, raw: Any) -> QuestionResult:
 
 
 def grade_expression(qv: QuestionVariant, raw: Any, worker=None) -> QuestionResult:
-    from grader.symbolic import judge
+    from grader.quiz.symbolic import judge
 
     q = qv.question
     key_text = to_text(qv.key)  # type: ignore[arg-type]

@@ -1,6 +1,6 @@
 """Validated, frozen models of a quiz file (SPEC.md, "Quiz file").
 
-pydantic checks shapes and the keys each kind of question takes; ``grader.quiz`` adds the checks
+pydantic checks shapes and the keys each kind of question takes; ``grader.quiz.quizzes`` adds the checks
 that need the whole file or other files (the graph an answer refers to, the names in an answer,
 parameters shown in the text) and turns every failure into ``file:line: key.path: message``.
 """
@@ -12,7 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, field_validator, model_validator
 
-from grader.spec import FromFile, GraphSpec, Text, is_identifier
+from grader.exercise.spec import FromFile, GraphSpec, Text, is_identifier
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -157,7 +157,7 @@ class Quiz(Model, FromFile):
 
     _source: tuple[Path | None, str] = PrivateAttr(default=(None, ""))  # read by FromFile's path and digest
     _lines: dict = PrivateAttr(default_factory=dict)
-    _prepared: list | None = PrivateAttr(default=None)  # set by grader.quiz: graphs and parsed answers
+    _prepared: list | None = PrivateAttr(default=None)  # set by grader.quiz.quizzes: graphs and parsed answers
 
     def set_source(self, path: Path | None, digest: str) -> None:
         self._source = (path, digest)  # a pydantic private attribute, not FromFile's frozen-dataclass write

@@ -7,7 +7,7 @@ Two independent judges:
   counterexample, and the answer is refused. Agreement at ``MIN_POINTS`` points or more is
   evidence of equivalence.
 * **symbolic** — ``sympy.simplify(key - answer) == 0``, run in a separate worker process
-  (``python -m grader.symbolic``) that is killed when a request takes longer than its time bound,
+  (``python -m grader.quiz.symbolic``) that is killed when a request takes longer than its time bound,
   so a hostile or merely unlucky expression can never hang the grader. The worker also writes the
   LaTeX of what we understood (``sympy.latex``).
 
@@ -31,7 +31,7 @@ import time
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from grader.expressions import Ast, Undefined, evaluate, to_text
+from grader.quiz.expressions import Ast, Undefined, evaluate, to_text
 
 MIN_POINTS = 6
 MAX_ATTEMPTS = 80
@@ -162,7 +162,7 @@ class Worker:
 
     def _start(self) -> bool:
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "grader.symbolic"],
+            [sys.executable, "-m", "grader.quiz.symbolic"],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.DEVNULL,
@@ -229,7 +229,7 @@ def _tree(data) -> Ast:
 
 
 def _latex(sympy, tree, constants) -> str:
-    from grader.expressions import to_sympy
+    from grader.quiz.expressions import to_sympy
 
     return sympy.latex(to_sympy(_tree(tree), constants=constants, sigma_symbol=True))
 
@@ -246,7 +246,7 @@ def _serve() -> None:
     except ImportError:
         print(json.dumps({"error": "sympy is not installed"}), flush=True)
         return
-    from grader.expressions import to_sympy
+    from grader.quiz.expressions import to_sympy
 
     print(json.dumps({"ready": True}), flush=True)
     for line in sys.stdin:

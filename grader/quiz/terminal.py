@@ -17,9 +17,9 @@ import json
 from collections.abc import Callable
 from pathlib import Path
 
-from grader.expressions import ExpressionError, Grammar, number_text, parse, to_text
-from grader.quiz_result import QuizResult, as_choices, as_number, render
-from grader.quiz_variant import QuestionVariant, Variant
+from grader.quiz.expressions import ExpressionError, Grammar, number_text, parse, to_text
+from grader.quiz.result import QuizResult, as_choices, as_number, render
+from grader.quiz.variant import QuestionVariant, Variant
 
 L = {
     "score": ("점수", "score"),

@@ -24,7 +24,7 @@ from types import SimpleNamespace
 
 from grader.engine import GATES, DomainError, EvaluationError, Graph, Trace, trace
 from grader.errors import ExerciseError, GraderError
-from grader.expressions import (
+from grader.quiz.expressions import (
     Ast,
     ExpressionError,
     Grammar,
@@ -36,7 +36,7 @@ from grader.expressions import (
     refs_in,
     substitute,
 )
-from grader.quiz_spec import Question, Quiz
+from grader.quiz.spec import Question, Quiz
 
 MAX_REDRAWS = 200
 Problem = tuple[tuple, str]  # (key path, message)
@@ -104,7 +104,7 @@ def prepare(quiz: Quiz, path: Path | None) -> tuple[list[Prepared], list[Problem
 
 
 def _graph_of(q: Question, path: Path | None, at: tuple, found: list[Problem]):
-    from grader import loader
+    from grader.exercise import loader
 
     if isinstance(q.graph, str):
         try:

@@ -16,10 +16,10 @@ from pathlib import Path
 
 from markupsafe import Markup
 
-from grader import site
-from grader.site_views import item_view, text_pair
-from grader.spec import Exercise
-from grader.verdict import Verdict
+from grader.exercise.spec import Exercise
+from grader.grading.verdict import Verdict
+from grader.report import theme as site
+from grader.report.views import item_view, text_pair
 
 _FONT_SRC = re.compile(r'src:url\(fonts/([\w.-]+\.woff2)\) format\("woff2"\)(?:,url\([^)]*\) format\("[\w-]+"\))*')
 

@@ -11,8 +11,8 @@ import os
 import sys
 import unicodedata
 
-from grader.explain import fmt
-from grader.verdict import TaskResult, Verdict
+from grader.grading.explain import fmt
+from grader.grading.verdict import TaskResult, Verdict
 
 Segment = tuple[str, str]  # text, style ("bold", "red", "bold green", "dim", "" ...)
 Line = list[Segment]

@@ -26,7 +26,8 @@ from pathlib import Path
 import jinja2
 from markupsafe import Markup
 
-from grader import __version__, course
+from grader import __version__
+from grader.exercise import shipped as course
 
 MANIFEST = ".grade-site.json"
 UI: dict[str, tuple[str, str]] = {
@@ -218,14 +219,26 @@ def report_token(secret: str, student: str) -> str:
     return hmac.new(secret.encode(), b"grade-site-report\0" + student.encode(), hashlib.sha256).hexdigest()[:32]
 
 
+# the modules whose source decides how a page looks: a change to any of them rebuilds every page
+RENDERING_MODULES = (
+    "report/theme.py",
+    "report/views.py",
+    "report/diagram.py",
+    "report/markdown_math.py",
+    "grading/explain.py",
+    "site/charts.py",
+    "site/data.py",
+)
+
+
 def theme_digest(theme: Path | None = None) -> str:
     h = hashlib.sha256(__version__.encode())
     root = theme or theme_dir()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    h.update(Path(__file__).read_bytes())
-    for module in ("site_views.py", "diagram.py", "markdown_math.py", "charts.py", "explain.py", "site_data.py"):
-        extra = Path(__file__).with_name(module)
+    package = Path(__file__).resolve().parents[1]
+    for module in RENDERING_MODULES:
+        extra = package / module
         if extra.is_file():
             h.update(extra.read_bytes())
     return h.hexdigest()

@@ -10,12 +10,12 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from grader import explain
-from grader.diagram import Marks, draw
 from grader.engine import GATES, EvaluationError, Trace, trace
-from grader.markdown_math import math_span, render, render_inline
-from grader.spec import Exercise
-from grader.verdict import Verdict
+from grader.exercise.spec import Exercise
+from grader.grading import explain
+from grader.grading.verdict import Verdict
+from grader.report.diagram import Marks, draw
+from grader.report.markdown_math import math_span, render, render_inline
 
 LANGS = ("ko", "en")
 OUTPUT_LIMIT = 4000
@@ -351,8 +351,8 @@ def _clip(text: str) -> str:
 
 
 def quiz_view(result) -> dict:
-    """A graded quiz (``grader.quiz_result.QuizResult``): one row per question."""
-    from grader import quiz_result
+    """A graded quiz (``grader.quiz.result.QuizResult``): one row per question."""
+    from grader.quiz import result as quiz_result
 
     ko, en = quiz_result.localize(result, "ko"), quiz_result.localize(result, "en")
     error = None

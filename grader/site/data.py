@@ -14,11 +14,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from grader import charts, site
-from grader.diagram import draw
 from grader.errors import GraderError, UsageError
-from grader.site_views import AttemptView, exercise_view, item_view, node_labels, pair, quiz_view, text_pair
-from grader.spec import Exercise
+from grader.exercise.spec import Exercise
+from grader.report import theme as site
+from grader.report.diagram import draw
+from grader.report.views import AttemptView, exercise_view, item_view, node_labels, pair, quiz_view, text_pair
+from grader.site import charts
 
 
 @dataclass
@@ -52,8 +53,8 @@ def _when(iso: str, zone) -> str:
 
 
 def _counted(crs, group: list) -> Counted:
-    """One student's item, with the course's policy and late penalties applied (``grader.export``)."""
-    from grader.export import pick
+    """One student's item, with the course's policy and late penalties applied (``grader.classroom.export``)."""
+    from grader.classroom.export import pick
 
     chosen = pick(group, crs.policy)
     views = [
@@ -76,8 +77,8 @@ def _counted(crs, group: list) -> Counted:
 
 def secret_for(book, secret_file: Path | None, crs):
     """The course secret, which must be the one the gradebook was graded with: report links depend on it."""
-    from grader.batch import DEMO_SECRET, secret_id
-    from grader.course_config import find_secret
+    from grader.classroom.batch import DEMO_SECRET, secret_id
+    from grader.classroom.course_config import find_secret
 
     stored = book.meta("secret_id")
     try:
@@ -98,10 +99,10 @@ def load_result(book, result_id: int):
     """A stored result as a Verdict (exercise) or a QuizResult (quiz)."""
     data = book.verdict_json(result_id)
     if data.get("kind") == "quiz" or "questions" in data:
-        from grader.quiz_result import from_json as quiz_from_json
+        from grader.quiz.result import from_json as quiz_from_json
 
         return data, quiz_from_json(data)
-    from grader.verdict import from_json
+    from grader.grading.verdict import from_json
 
     return data, from_json(data)
 
@@ -156,8 +157,8 @@ def _facts(stats: ItemStats, student: str, c: Counted, fact: dict) -> None:
 
 def catalog(exercises_dir: Path | None) -> tuple[dict[str, Exercise], dict[str, object]]:
     """The course's exercises and quizzes, each in its ``order`` (then id)."""
-    from grader.loader import exercise_dirs, load_exercise
-    from grader.quiz import is_quiz_file, load_quiz
+    from grader.exercise.loader import exercise_dirs, load_exercise
+    from grader.quiz.quizzes import is_quiz_file, load_quiz
 
     exercises: dict[str, Exercise] = {}
     quizzes: dict[str, object] = {}
@@ -189,9 +190,9 @@ def build(
     secret_file: Path | None = None,
     exercises_dir: Path | None = None,
 ) -> site.BuildReport:
-    from grader.course_config import load_course
-    from grader.export import scored, stored_course
-    from grader.gradebook import Gradebook
+    from grader.classroom.course_config import load_course
+    from grader.classroom.export import scored, stored_course
+    from grader.classroom.gradebook import Gradebook
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")

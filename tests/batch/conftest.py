@@ -12,8 +12,8 @@ from tests.batch.helpers import EXERCISES, SECRET
 @pytest.fixture
 def run_batch(tmp_path):
     """The batch in this process (workers are still separate processes)."""
-    from grader import batch
-    from grader.course_config import Course, Secret
+    from grader.classroom import batch
+    from grader.classroom.course_config import Course, Secret
 
     def run(folder: Path, db: Path | None = None, course: Course | None = None, secret: str = SECRET, **kw):
         opts = batch.Options(

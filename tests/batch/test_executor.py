@@ -5,9 +5,9 @@ from __future__ import annotations
 import base64
 import json
 
-from grader import api
-from grader.executor import LocalExecutor
-from grader.worker import WorkerState, grade_work, verdict_json
+from grader.classroom.executor import LocalExecutor
+from grader.classroom.worker import WorkerState, grade_work, verdict_json
+from grader.grading import api
 from tests.batch.helpers import EXERCISES, SECRET, SOLUTIONS, wrong
 
 
@@ -57,7 +57,7 @@ def test_a_worker_that_dies_costs_a_retry_not_a_result():
 def test_workers_that_cannot_start_stop_the_batch(monkeypatch):
     import pytest
 
-    from grader import executor as ex
+    from grader.classroom import executor as ex
     from grader.errors import SandboxError
 
     monkeypatch.setattr(ex, "WORKER_CODE", "raise SystemExit(3)")

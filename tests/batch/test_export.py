@@ -18,8 +18,8 @@ GRADESCOPE_FORMATS = {"text", "html", "simple_format", "md", "ansi"}
 @pytest.fixture(scope="module")
 def graded(tmp_path_factory):
     """Three students, two items, one resubmission, one broken file, one late attempt."""
-    from grader import batch
-    from grader.course_config import Course, Secret
+    from grader.classroom import batch
+    from grader.classroom.course_config import Course, Secret
     from tests.batch.helpers import EXERCISES, SECRET
 
     tmp = tmp_path_factory.mktemp("export")

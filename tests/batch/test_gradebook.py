@@ -6,8 +6,8 @@ import sqlite3
 
 import pytest
 
+from grader.classroom.gradebook import SCHEMA_VERSION, Gradebook, Key, rows_of
 from grader.errors import UsageError
-from grader.gradebook import SCHEMA_VERSION, Gradebook, Key, rows_of
 
 KEY = Key("s1", "exercise04", "c0ffee", "digest", "0.1.0", "secret-id")
 VERDICT = {

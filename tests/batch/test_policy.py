@@ -6,10 +6,10 @@ from datetime import datetime
 
 import pytest
 
-from grader.course_config import load_course
+from grader.classroom.course_config import load_course
+from grader.classroom.export import attempt_records, grades
+from grader.classroom.gradebook import Gradebook
 from grader.errors import ExerciseError
-from grader.export import attempt_records, grades
-from grader.gradebook import Gradebook
 from tests.batch.helpers import solution, write_class, wrong
 
 COURSE = """\

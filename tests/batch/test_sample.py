@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader import batch
-from grader.course import sample_class_dir
+from grader.classroom import batch
+from grader.exercise.shipped import sample_class_dir
 
 
 def test_run_sample_grades_the_packaged_class(tmp_path):

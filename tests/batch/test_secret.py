@@ -6,13 +6,13 @@ from __future__ import annotations
 import json
 import sqlite3
 
-from grader import api
+from grader.grading import api
 from tests.batch.helpers import EXERCISES, batch_env, grade_cmd, run_grade, solution, summary_of, write_class
 
 
 def hard_coded_answers() -> str:
     """exercise04 answered by a lookup table of the public points' answers (and a guess elsewhere)."""
-    from grader.loader import find_exercise
+    from grader.exercise.loader import find_exercise
 
     ex = find_exercise("exercise04", EXERCISES)
     table = {}

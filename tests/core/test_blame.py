@@ -78,7 +78,7 @@ def test_hidden_points_are_called_last_so_nothing_after_them_is_shown(grade_text
     """A function could remember a hidden point's inputs and hand them back later, at a public point
     (whose values the report shows): so once the child has seen a hidden input, it answers nothing
     that is shown."""
-    from grader import api
+    from grader.grading import api
 
     seen: list[str] = []
 

@@ -98,7 +98,7 @@ def test_an_import_outside_the_allow_list_is_refused_with_its_line(grade_text):
 
 
 def test_a_binary_file_is_a_bad_file(tmp_path):
-    from grader import api
+    from grader.grading import api
     from tests.conftest import EXERCISES
 
     path = tmp_path / "exercise02.py"
@@ -108,7 +108,7 @@ def test_a_binary_file_is_a_bad_file(tmp_path):
 
 
 def test_a_function_that_never_returns_is_named_with_its_point(grade_text):
-    from grader.sandbox import Limits
+    from grader.isolation.sandbox import Limits
 
     verdict = grade_text(
         "exercise02",

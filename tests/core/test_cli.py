@@ -47,8 +47,8 @@ def test_json_follows_the_spec_schema():
 
 
 def test_verdict_json_round_trips():
-    from grader import api
-    from grader.verdict import from_json
+    from grader.grading import api
+    from grader.grading.verdict import from_json
 
     verdict = api.submit(FIXTURES / "mistakes" / "overwrote_fanout.py", "exercise07", exercises_dir=EXERCISES)
     again = from_json(json.loads(json.dumps(verdict.to_json())))

@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from grader import api
+from grader.grading import api
 from tests.conftest import EXERCISES, FIXTURES
 
 FIXTURE_FILES = sorted((FIXTURES / "mistakes").glob("*.py"))

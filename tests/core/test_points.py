@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import json
 
-from grader.loader import load_exercise
-from grader.points import draw_points, secret_seed, submission_seed
+from grader.exercise.loader import find_exercise, load_exercise
+from grader.exercise.points import draw_points, secret_seed, submission_seed
 from tests.conftest import EXERCISES, SOLUTIONS
 
 
@@ -80,8 +80,8 @@ def test_hidden_points_reveal_neither_values_nor_texts_that_could_carry_their_in
     verdict = grade_text("exercise02", source, secret="course-secret")
     hidden_inputs = {
         repr(v)
-        for p in __import__("grader").points.draw_points(
-            __import__("grader").loader.find_exercise("exercise02", EXERCISES),
+        for p in draw_points(
+            find_exercise("exercise02", EXERCISES),
             secret_seed("course-secret", "exercise02"),
             hidden=True,
         )[2:]

@@ -3,7 +3,7 @@ student's output never steering the terminal."""
 
 from __future__ import annotations
 
-from grader import terminal
+from grader.report import terminal
 
 
 def wrong_neg(grade_text):

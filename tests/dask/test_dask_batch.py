@@ -45,8 +45,8 @@ def client(cluster):
 
 
 def run_batch(folder: Path, db: Path, executor: str = "local", scheduler: str | None = None, report=None):
-    from grader import batch
-    from grader.course_config import Course, Secret
+    from grader.classroom import batch
+    from grader.classroom.course_config import Course, Secret
 
     opts = batch.Options(
         folder,
@@ -168,7 +168,7 @@ def test_a_chunk_dask_gives_up_on_is_split_and_graded_alone(tmp_path):
 
 
 def test_the_secret_reaches_no_worker_log_file_or_environment(tmp_path, capfd):
-    from grader.dask_executor import CoursePayload, grade_chunk
+    from grader.classroom.dask_executor import CoursePayload, grade_chunk
 
     # a cluster of its own, started under capfd: its workers' stderr is captured too
     with (
@@ -216,7 +216,7 @@ def test_the_secret_reaches_no_worker_log_file_or_environment(tmp_path, capfd):
 
 def test_a_plain_batch_never_imports_distributed(tmp_path):
     code = (
-        "import sys; from grader import cli, batch, executor, worker; "
+        "import sys; from grader.cli import main; from grader.classroom import batch, executor, worker; "
         "assert 'distributed' not in sys.modules and 'dask' not in sys.modules, 'imported'"
     )
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, check=True, timeout=60)

@@ -13,8 +13,8 @@ import pytest
 
 from grader.engine import known_gates
 from grader.errors import ExerciseError, UsageError
-from grader.loader import check_exercise, load_exercise, read_yaml, validate
-from grader.spec import Exercise
+from grader.exercise.loader import check_exercise, load_exercise, read_yaml, validate
+from grader.exercise.spec import Exercise
 
 # The lecture's exercise; the line numbers below refer to this text.
 GOOD = """\

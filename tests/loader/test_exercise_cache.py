@@ -8,10 +8,10 @@ import sys
 
 import pytest
 
-from grader import exercise_cache
 from grader.errors import ExerciseError
-from grader.loader import load_exercise
-from grader.spec import Exercise
+from grader.exercise import cache as exercise_cache
+from grader.exercise.loader import load_exercise
+from grader.exercise.spec import Exercise
 from tests.conftest import EXERCISES, ROOT, SOLUTIONS
 
 COURSE = sorted(EXERCISES.glob("exercise*.yaml"))
@@ -97,7 +97,7 @@ def test_grading_a_cached_exercise_loads_neither_pydantic_nor_the_cli_libraries(
     """`grade submit` starts fast: typer, rich and pydantic stay out of it (benchmarks/submit.py)."""
     code = (
         "import sys\n"
-        "from grader import cli\n"
+        "from grader.cli import main as cli\n"
         f"sys.argv = ['grade', 'submit', {str(SOLUTIONS / 'exercise03.py')!r}, '--json']\n"
         "try:\n    cli.main()\nexcept SystemExit as exc:\n    code = exc.code\n"
         "heavy = ('pydantic', 'pydantic_core', 'typer', 'click', 'rich', 'sympy')\n"

@@ -9,8 +9,8 @@ from pathlib import Path
 import nbformat
 from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook
 
-from grader.loader import find_exercise
-from grader.notebook_stub import stub_notebook
+from grader.exercise.loader import find_exercise
+from grader.notebook.stub import stub_notebook
 from tests.conftest import EXERCISES, FIXTURES, SOLUTIONS
 
 MISTAKES = sorted((FIXTURES / "mistakes").glob("*.py"))

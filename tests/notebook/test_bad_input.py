@@ -12,8 +12,8 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell, new_output
 
-from grader import notebook
 from grader.errors import UsageError
+from grader.notebook import grade as notebook
 from tests.conftest import ROOT
 from tests.notebook.helpers import EXERCISES, filled_stub, write
 from tests.notebook.helpers import notebook as make

@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import pytest
 
-from grader import api, notebook
+from grader.grading import api
+from grader.notebook import grade as notebook
 from tests.notebook.helpers import EXERCISES, MISTAKES, as_python, filled_stub, header, write
 
 COURSE = sorted(p.stem for p in EXERCISES.glob("exercise*.yaml"))

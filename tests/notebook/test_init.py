@@ -31,8 +31,8 @@ def grade(*args, cwd):
 
 @pytest.mark.parametrize("exercise", COURSE)
 def test_every_exercise_has_a_valid_stub_notebook(exercise):
-    from grader.loader import find_exercise
-    from grader.notebook_stub import stub_notebook
+    from grader.exercise.loader import find_exercise
+    from grader.notebook.stub import stub_notebook
 
     ex = find_exercise(exercise, EXERCISES)
     nb = nbformat.reads(stub_notebook(ex, "ko"), as_version=4)

@@ -10,7 +10,7 @@ import nbformat
 import pytest
 from nbformat.v4 import new_code_cell
 
-from grader.notebook_check import history_source
+from grader.notebook.checker import history_source
 from tests.notebook.helpers import EXERCISES, filled_stub
 
 nbclient = pytest.importorskip("nbclient")

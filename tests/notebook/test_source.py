@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from grader import notebook
-from grader.notebook_code import LineMap, strip_ipython
+from grader.notebook import grade as notebook
+from grader.notebook.code import LineMap, strip_ipython
 from tests.notebook.helpers import notebook as make
 from tests.notebook.helpers import write
 
@@ -87,7 +87,7 @@ def test_magics_and_cell_magics_are_skipped_with_a_note(tmp_path):
 
 
 def test_relocate_turns_every_line_into_cell_and_line():
-    from grader.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
+    from grader.grading.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
 
     line_map = LineMap(((2, 1), (4, 1), (4, 2)))
     raised = Why("raised", {"line": 3, "type": "ZeroDivisionError", "message": "division by zero", "kind": "exception"})
@@ -114,7 +114,7 @@ def test_relocate_turns_every_line_into_cell_and_line():
     assert moved.error.line == 1 and moved.error.why.params == {"line": 1, "cell": 4, "message": "x"}
     assert moved.tasks[0].checks[0].why.params["cell"] == 4 and moved.tasks[0].checks[0].why.params["line"] == 2
     assert moved.tasks[0].blame.why.params["line"] == 2
-    from grader import explain
+    from grader.grading import explain
 
     text = explain.localize(moved, "en")
     assert "cell 4, line 1" in text.error.message

@@ -129,7 +129,7 @@ def test_json_lines_in_watch_mode(tmp_path):
 
 
 def test_saves_yields_only_for_new_content(tmp_path):
-    from grader.watch import saves
+    from grader.notebook.watch import saves
 
     path = tmp_path / "f.py"
     path.write_text("a")

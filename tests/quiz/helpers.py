@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from functools import cache
 
-from grader import quiz as quizzes
+from grader.quiz import quizzes
 
 
 @cache

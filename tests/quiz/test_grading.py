@@ -7,11 +7,11 @@ import json
 
 import pytest
 
-from grader import quiz as quizzes
 from grader.engine import trace
-from grader.loader import find_exercise
-from grader.quiz_result import from_json, localize
-from grader.quiz_variant import lecture_trace
+from grader.exercise.loader import find_exercise
+from grader.quiz import quizzes
+from grader.quiz.result import from_json, localize
+from grader.quiz.variant import lecture_trace
 from tests.quiz.helpers import course_quiz, question, variant_of
 
 COURSE = ["quiz01", "quiz02", "quiz03", "quiz04"]

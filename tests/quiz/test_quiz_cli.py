@@ -16,8 +16,8 @@ import time
 import pytest
 from rich.console import Console
 
-from grader import quiz as quizzes
-from grader import quiz_terminal
+from grader.quiz import quizzes
+from grader.quiz import terminal as quiz_terminal
 from tests.quiz.conftest import EXERCISES, ROOT
 from tests.quiz.helpers import question, variant_of
 
@@ -132,7 +132,8 @@ def test_a_broken_quiz_is_located(tmp_path):
 
 def test_sympy_is_not_imported_to_start():
     code = (
-        "import sys, grader.cli, grader.quiz, grader.quiz_terminal, grader.expressions, grader.symbolic; "
+        "import sys, grader.cli.main, grader.quiz.quizzes, grader.quiz.terminal, grader.quiz.expressions, "
+        "grader.quiz.symbolic; "
         "print('sympy' in sys.modules)"
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env(), timeout=60)
@@ -196,7 +197,7 @@ def test_dump_answers_reads_back(tmp_path):
     given = {"q1": -0.27, "q2": "σ(x)(1-σ(x))", "q3": [0, 2], "q4": 1}
     path = tmp_path / "a.yaml"
     path.write_text(quiz_terminal.dump_answers("quiz02", "학생1", given), encoding="utf-8")
-    from grader.loader import read_yaml
+    from grader.exercise.loader import read_yaml
 
     data, _ = read_yaml(path)
     assert data == {"quiz": "quiz02", "student": "학생1", "answers": given}

@@ -7,8 +7,8 @@ import re
 
 import pytest
 
-from grader import quiz as quizzes
 from grader.errors import ExerciseError
+from grader.quiz import quizzes
 from tests.quiz.conftest import EXERCISES
 
 GOOD = """\

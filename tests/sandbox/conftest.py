@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from grader.sandbox import Bad, Call, Limits, Pool, Session
+from grader.isolation.sandbox import Bad, Call, Limits, Pool, Session
 
 HERE = Path(__file__).resolve().parent
 HOSTILE = HERE / "hostile"

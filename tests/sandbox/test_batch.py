@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from grader.errors import SandboxError
-from grader.sandbox import Call, Pool, Session
+from grader.isolation.sandbox import Call, Pool, Session
 from tests.sandbox.conftest import EXERCISES, HONEST, LIMITS, OPEN_IMPORTS, POINTS, run_session
 
 MISCHIEF = """
@@ -65,7 +65,7 @@ def test_submission_b_sees_nothing_of_submission_a():
 
 
 def test_submission_b_sees_nothing_of_submission_a_through_api(tmp_path):
-    from grader import api
+    from grader.grading import api
 
     path = tmp_path / "sbx_open.py"
     path.write_text(MISCHIEF)
@@ -221,6 +221,6 @@ def test_honest_students_get_a_clear_message_for_a_forbidden_import():
 
 
 def test_open_imports_list_is_what_the_open_exercise_allows():
-    from grader.loader import find_exercise
+    from grader.exercise.loader import find_exercise
 
     assert find_exercise("sbx_open", EXERCISES).allowed_imports == OPEN_IMPORTS

@@ -12,7 +12,7 @@ import json
 
 import pytest
 
-from grader.sandbox import Limits
+from grader.isolation.sandbox import Limits
 from tests.sandbox.conftest import EXERCISES, HONEST, HOSTILE, POINTS, Outcome, run_session
 
 # fixture → (outcome kind through the Session API, a piece of its message)
@@ -108,7 +108,7 @@ def expected_api_kind(session_kind: str) -> str:
 
 @pytest.mark.parametrize("name", sorted(OUTCOMES))
 def test_hostile_submission_through_api(world, tmp_path, name):
-    from grader import api
+    from grader.grading import api
 
     exercise = "sbx_strict" if name == "31_import_bypass.py" else "sbx_open"
     path = tmp_path / f"{exercise}.py"

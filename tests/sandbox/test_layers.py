@@ -19,8 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from grader import lockdown, seccomp_filter
-from grader.sandbox import Limits, Pool, isolation
+from grader.isolation import lockdown, seccomp_filter
+from grader.isolation.sandbox import Limits, Pool, isolation
 from tests.sandbox.conftest import HONEST, POINTS, run_session
 
 LINUX_ROOT = sys.platform.startswith("linux") and os.geteuid() == 0
@@ -145,7 +145,7 @@ def test_seccomp_filter_decides_every_call_as_intended():
 
 NOBODY_SCRIPT = textwrap.dedent("""
     import json, sys
-    from grader.sandbox import Call, Limits, Session, isolation
+    from grader.isolation.sandbox import Call, Limits, Session, isolation
     def run(source):
         with Session(source, "s.py", "s", ["tanh_local_grad"], ["math", "os"], Limits(1.0, 3.0)) as s:
             report = s.load()
@@ -209,7 +209,7 @@ def test_the_zygote_side_imports_only_the_standard_library():
     """zygote, lockdown, seccomp_filter and harness run under ``python -I -S``: nothing but the stdlib."""
     import ast
 
-    package = Path(__file__).resolve().parents[2] / "grader"
+    package = Path(__file__).resolve().parents[2] / "grader" / "isolation"
     siblings = {"lockdown", "seccomp_filter", "harness"}
     for name in ("zygote", "lockdown", "seccomp_filter", "harness"):
         tree = ast.parse((package / f"{name}.py").read_text())
@@ -219,7 +219,7 @@ def test_the_zygote_side_imports_only_the_standard_library():
                 names = [node.module or ""]
             for imported in names:
                 top = imported.split(".")[0]
-                if top == "grader":  # lockdown's `from grader import seccomp_filter`, with a fallback by path
-                    assert name == "lockdown" and imported == "grader", (name, imported)
+                if top == "grader":  # lockdown's `from grader.isolation import seccomp_filter`, with a fallback
+                    assert name == "lockdown" and imported == "grader.isolation", (name, imported)
                     continue
                 assert top in sys.stdlib_module_names or top in siblings, (name, imported)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 
-from grader.sandbox import Bad, Call, Session, decode_value
+from grader.isolation.sandbox import Bad, Call, Session, decode_value
 from tests.sandbox.conftest import HONEST, LIMITS, POINTS, run_session
 
 PAYLOADS = {

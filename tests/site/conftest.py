@@ -23,8 +23,8 @@ COURSE = {
 
 
 def _digest(item: str) -> str:
-    from grader.loader import find_exercise
-    from grader.quiz import find_quiz
+    from grader.exercise.loader import find_exercise
+    from grader.quiz.quizzes import find_quiz
 
     folder = HERE.parents[1] / "exercises"
     return (find_quiz(item, folder) if item.startswith("quiz") else find_exercise(item, folder)).digest
@@ -32,8 +32,8 @@ def _digest(item: str) -> str:
 
 def make_book(path: Path) -> Path:
     """Record every fixture verdict as a graded attempt; the course (deadline, policy) goes in the meta."""
-    from grader.batch import secret_id
-    from grader.gradebook import Gradebook, Key, rows_of
+    from grader.classroom.batch import secret_id
+    from grader.classroom.gradebook import Gradebook, Key, rows_of
 
     sid = secret_id(SECRET)
     digests: dict[str, str] = {}
@@ -84,7 +84,7 @@ def secret_env():
 @pytest.fixture(scope="session")
 def built(book, secret_env, tmp_path_factory):
     """The whole site, built once for the session (English by default)."""
-    from grader import site_data
+    from grader.site import data as site_data
 
     out = tmp_path_factory.mktemp("site")
     report = site_data.build(book, out, lang="en", exercises_dir=HERE.parents[1] / "exercises")

@@ -225,9 +225,9 @@ def test_print(browser, built):
 def test_self_contained_report(browser, tmp_path):
     import json
 
-    from grader import report_html
-    from grader.loader import find_exercise
-    from grader.verdict import from_json
+    from grader.exercise.loader import find_exercise
+    from grader.grading.verdict import from_json
+    from grader.report import standalone as report_html
 
     rows = [json.loads(x) for x in (HERE / "fixtures" / "verdicts.jsonl").read_text(encoding="utf-8").splitlines()]
     row = next(

@@ -12,8 +12,9 @@ from pathlib import Path
 import html5lib
 import pytest
 
-from grader import __version__, site_data
-from grader.site import report_token
+from grader import __version__
+from grader.report.theme import report_token
+from grader.site import data as site_data
 
 from .conftest import HERE, SECRET, make_book
 
@@ -113,9 +114,9 @@ def test_rebuild_writes_only_what_changed(book, secret_env, tmp_path):
 
 def _add_attempt(db: Path, student: str, item: str) -> None:
     """A new, full-marks attempt: the solution's verdict from the fixture, re-keyed."""
-    from grader.batch import secret_id
-    from grader.gradebook import Gradebook, Key, rows_of
-    from grader.loader import find_exercise
+    from grader.classroom.batch import secret_id
+    from grader.classroom.gradebook import Gradebook, Key, rows_of
+    from grader.exercise.loader import find_exercise
 
     rows = [json.loads(line) for line in (HERE / "fixtures" / "verdicts.jsonl").read_text().splitlines()]
     verdict = next(

@@ -8,9 +8,9 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from grader.diagram import Marks, draw, layout, num
 from grader.engine import Graph, trace
-from grader.loader import find_exercise
+from grader.exercise.loader import find_exercise
+from grader.report.diagram import Marks, draw, layout, num
 
 from .conftest import HERE
 

@@ -60,9 +60,9 @@ def test_reports(built, student):
 
 
 def test_self_contained_report():
-    from grader import report_html
-    from grader.loader import find_exercise
-    from grader.verdict import from_json
+    from grader.exercise.loader import find_exercise
+    from grader.grading.verdict import from_json
+    from grader.report import standalone as report_html
 
     rows = [json.loads(line) for line in VERDICTS.read_text(encoding="utf-8").splitlines()]
     row = next(r for r in rows if r["student"] == "s2026007" and r["item"] == "exercise07")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from grader.markdown_math import render, render_inline
+from grader.report.markdown_math import render, render_inline
 
 
 def test_inline_and_display_math_become_katex_spans():
