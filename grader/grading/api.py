@@ -15,7 +15,7 @@ from grader.exercise.points import Point, draw_points, secret_seed, submission_s
 from grader.exercise.spec import Exercise
 from grader.grading import effect, explain
 from grader.grading.compare import grade_task
-from grader.grading.probes import Probe, call_for, describe_call, probes_for, signature_problem
+from grader.grading.probes import Probe, call_for, describe_call, flow_order, guards, probes_for, signature_problem
 from grader.grading.verdict import Failure, TaskResult, Verdict, Why
 from grader.isolation.sandbox import Limits, LoadReport, Session
 
@@ -105,10 +105,13 @@ def grade_source(
         # Hidden points last: a function could remember a hidden point's inputs and hand them back
         # at a public point, whose values the report shows. Once the child has seen them, nothing
         # it answers is shown (only pass or fail at the hidden points themselves).
+        # Within each run, flow_order keeps every input from giving away a later check's answer.
         late = [probes[c.id].point.label.startswith("hidden-") for c in calls]
-        results = session.run([c for c, hidden in zip(calls, late, strict=True) if not hidden])
+        first = flow_order(ex, probes, [c for c, hidden in zip(calls, late, strict=True) if not hidden])
+        last = flow_order(ex, probes, [c for c, hidden in zip(calls, late, strict=True) if hidden])
+        results = session.run(first)
         effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
-        results.update(session.run([c for c, hidden in zip(calls, late, strict=True) if hidden]))
+        results.update(session.run(last))
         tasks = []
         for i, task in enumerate(ex.tasks):
             if i in task_errors:
@@ -135,6 +138,7 @@ def grade_source(
 
 def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]):
     calls, errors = [], {}
+    reveal = guards(probes, ex.tolerance)
     for pid, probe in enumerate(probes):
         if probe.task in errors:
             continue
@@ -149,7 +153,7 @@ def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]
             )
             continue
         where = f"{probe.point.label}" + (f", node {probe.node}" if probe.node else "")
-        call = call_for(pid, probe, task, sig, where)
+        call = call_for(pid, probe, task, sig, where, reveal[pid])
         problem = signature_problem(sig, call)
         if problem:
             node = ex.built.by_name.get(probe.node or "")

@@ -29,6 +29,10 @@ MAX_FRAME = 256 * 1024
 MAX_OUTPUT_KEPT = 16 * 1024
 MAX_OUTPUT_TOTAL = 4 * 1024 * 1024
 HARNESS_BROKEN = 122  # the zygote's exit status for a child whose harness raised
+# Signals a child cannot send itself (its seccomp filter denies kill, tkill and tgkill) and the kernel
+# sends it only for a limit we know of (SIGKILL: CPU time, the cgroup's memory): from outside, else.
+OUTSIDE = {-signal.SIGKILL, -signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP, -signal.SIGQUIT, -signal.SIGUSR1,
+           -signal.SIGUSR2}  # fmt: skip
 
 
 class ProtocolError(Exception):
@@ -68,7 +72,7 @@ class Child:
         self.buffer = b""
         self.output = bytearray()
         self.output_total = 0
-        self.dead_reason = ""  # why we killed it: timeout, output, protocol
+        self.dead_reason = ""  # why we killed it: timeout, output, protocol, eof (its results channel closed)
         self.exit: Exit | None = None
         self._pid: int | None = None
         self.send(first)  # waits in the pipe until the child has locked itself down
@@ -116,8 +120,9 @@ class Child:
                     self.buffer += chunk
                     if len(self.buffer) > MAX_FRAME and b"\n" not in self.buffer:
                         raise ProtocolError("a reply frame is too long")
-                else:
+                else:  # end of file: the child ended, or its code closed our channel and runs on
                     self.selector.unregister(self.res_r)
+                    self.kill("eof")  # at once: nothing more can come (an exiting child keeps its status)
                     self._drain_output()
                     return None
             if self.res_r not in self.selector.get_map():
@@ -189,6 +194,9 @@ class Child:
         """(kind, message) for a child that stopped without finishing: a verb phrase about the code."""
         end = self.wait()
         code, cpu = end.code, math.ceil(self.limits.cpu_seconds)
+        if self._from_outside(end):
+            # A fault of ours, not the student's: the file is graded again on the next run.
+            raise SandboxError(f"a child was killed from outside the grader ({_signal_name(-code)})")
         if self.dead_reason == "output":
             return "output", f"printed more than {MAX_OUTPUT_TOTAL // (1024 * 1024)} MB"
         if self.dead_reason == "timeout":
@@ -197,13 +205,14 @@ class Child:
             return "memory", f"ran out of memory (more than {self.limits.memory_mb} MB)"
         if code == -signal.SIGXCPU or (code == -signal.SIGKILL and end.cpu >= cpu - 0.5):
             return "timeout", f"used more than {cpu} s of CPU time"
+        if self.dead_reason == "eof" and code == -signal.SIGKILL:
+            return "crash", "broke the grader's harness: it closed the channel the harness replies on"
         if code == -signal.SIGSYS:
             return "forbidden", "made a system call the sandbox forbids"
         if code == -signal.SIGSEGV:
             return "crash", "crashed the interpreter (segmentation fault)"
         if code < 0:
-            name = signal.Signals(-code).name if -code in signal.Signals._value2member_map_ else str(-code)
-            return "crash", f"was stopped by signal {name}"
+            return "crash", f"was stopped by signal {_signal_name(-code)}"
         if code == HARNESS_BROKEN:
             return (
                 "crash",
@@ -212,6 +221,19 @@ class Child:
         if loading:
             return "crash", f"the file ended the whole process (exit status {code})"
         return "crash", f"ended the whole process (exit status {code}) instead of returning a value"
+
+    def _from_outside(self, end: Exit) -> bool:
+        """Whether a signal that ended the child came from neither its code, its limits, nor us.
+
+        With seccomp on, a child cannot send itself a signal (kill, tkill and tgkill are denied), and
+        the kernel sends SIGKILL only for a limit we know of: CPU time, or the cgroup's memory.
+        """
+        if end.code not in OUTSIDE or not self.zygote.layers.get("seccomp", "").startswith("on"):
+            return False
+        if end.code != -signal.SIGKILL:
+            return True
+        cpu_limit = math.ceil(self.limits.cpu_seconds)
+        return self.dead_reason == "" and not end.oom and end.cpu < cpu_limit - 0.5
 
     def close(self) -> None:
         """Kill the child (whatever its code did to the harness, it cannot refuse) and return the zygote.
@@ -236,6 +258,10 @@ class Child:
         if self.output_total > len(self.output):
             text += f"\n… ({self.output_total - len(self.output)} more bytes not shown)"
         return text
+
+
+def _signal_name(number: int) -> str:
+    return signal.Signals(number).name if number in signal.Signals._value2member_map_ else str(number)
 
 
 def _reject_constant(name: str):

@@ -6,16 +6,25 @@ in a process that holds no expected value, no secret and no other student's code
 Protocol (newline-delimited JSON frames; requests on fd REQ, replies on fd RES, never stdout):
 
     parent → {"load": {"filename", "source", "module", "allowed_imports", "functions"}}
-    child  → {"loaded": true, "functions": {name: {"line", "params", "varargs", "varkw"} | null}}
+    child  → {"loaded": true, "functions": {name: {"line", "params", "kwonly", "defaults", "varargs", "varkw"}
+                                                  | {"not_function": type name} | null}}
            | {"loaded": false, "kind": "syntax_error"|"crash"|"forbidden"|"memory", "message", "line"}
-    parent → {"calls": [{"id", "fn", "args", "kwargs"}]}
-    child  → one frame per call as soon as it returns, in order:
-             {"id", "ok": true, "value": V} | {"id", "ok": false, "kind", "type", "message", "line"}
-    parent → {"done": true}
+    parent → {"call": {"id", "fn", "args", "kwargs"}}          one call per frame, and the next one
+    child  → {"id", "ok": true, "value": V}                     only after this reply: the child never
+           | {"id", "ok": false, "kind", "type", "message", "line"}   holds a call it is not answering
+    parent → {"done": true}  (or end of file)
+
+One call at a time is the information-flow rule (docs/sandbox.md): the inputs of a later call can
+be the reference's answer to an earlier one (``out`` given to a local gradient is the forward
+answer at that node), so a later call must not be anywhere in this process while an earlier one
+runs. The harness keeps only the call it is answering; the parent orders the calls.
 
 V is an encoding that no student object survives: exact ints and floats, {"special": "nan"} for
 non-finite floats, {"seq": [...], "len": n} for exact lists and tuples, {"map": {...}} for exact
 dicts with str keys, and {"bad": type name} for anything else. The parent trusts none of it.
+
+``load(request)`` and ``run_call(namespace, filename, call)`` are the whole interface: a runner
+that is not a forked child (a Web Worker under Pyodide) calls them with the same frames.
 """
 
 import ast
@@ -46,6 +55,7 @@ def main(req_fd: int, res_fd: int) -> None:
     def receive() -> dict:
         # Read in large chunks: a raw file's readline() reads one byte per system call, and the
         # load frame carries the whole source (and every system call passes the seccomp filter).
+        # The parent writes a frame only once the previous one is answered, so nothing follows it.
         while True:
             end = pending.find(b"\n")
             if end >= 0:
@@ -58,16 +68,20 @@ def main(req_fd: int, res_fd: int) -> None:
             pending.extend(chunk)
 
     request = receive()["load"]
-    module, report = load(request)
+    namespace, report = load(request)
+    filename = request["filename"]
+    del request  # the source is the student's own; nothing else of the parent's stays here
     send(report)
-    if module is None:
+    if namespace is None:
         return
     while True:
-        frame = receive()
-        if frame.get("done"):
+        call = receive().get("call")
+        if call is None:
             return
-        for call in frame["calls"]:
-            send(run_call(module, request["filename"], call))
+        reply = run_call(namespace, filename, call)
+        del call  # only the call being answered is ever held
+        send(reply)
+        del reply
 
 
 # --------------------------------------------------------------------------- loading
@@ -173,6 +187,11 @@ def signature(fn):
 
 
 def run_call(namespace: dict, filename: str, call: dict) -> dict:
+    """Call ``call["fn"]`` of the loaded namespace with the call's args and kwargs: its reply frame.
+
+    Whatever the function does (raise, exit, return a hostile object), the reply holds only plain
+    data: the parent (or a Web Worker's host) decodes it as untrusted bytes all the same.
+    """
     fn = namespace.get(call["fn"])
     try:
         value = fn(*call.get("args", ()), **call.get("kwargs", {}))
