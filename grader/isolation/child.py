@@ -122,7 +122,8 @@ class Child:
                         raise ProtocolError("a reply frame is too long")
                 else:  # end of file: the child ended, or its code closed our channel and runs on
                     self.selector.unregister(self.res_r)
-                    self.kill("eof")  # at once: nothing more can come (an exiting child keeps its status)
+                    if not _ending(self.pid):
+                        self.kill("eof")  # at once: nothing more can come from it
                     self._drain_output()
                     return None
             if self.res_r not in self.selector.get_map():
@@ -258,6 +259,26 @@ class Child:
         if self.output_total > len(self.output):
             text += f"\n… ({self.output_total - len(self.output)} more bytes not shown)"
         return text
+
+
+PF_EXITING = 0x4  # the kernel's flag for a task inside exit(): its status is already set
+
+
+def _ending(pid: int) -> bool:
+    """Whether the process is exiting or gone (so its results channel closed with it).
+
+    False for one that is alive and running: its code closed the channel. Read from /proc; where
+    there is none, False (the caller then kills it, which cannot change how an ending one ends).
+    """
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except (OSError, IndexError):
+        return os.path.isdir("/proc/self")  # gone already, where /proc exists
+    try:
+        return fields[0] in (b"Z", b"X", b"x") or bool(int(fields[6]) & PF_EXITING)
+    except (IndexError, ValueError):
+        return False
 
 
 def _signal_name(number: int) -> str:
