@@ -154,7 +154,10 @@ def forbidden(name: str, allowed: set, line) -> dict:
         "loaded": False,
         "kind": "forbidden",
         "line": line,
-        "message": clip(f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text})"),
+        "message": clip(
+            f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text}); "
+            "the whole file is refused, so remove the import even if nothing uses it"
+        ),
     }
 
 
