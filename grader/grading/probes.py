@@ -90,9 +90,9 @@ def answers(expected: Expected) -> list[float]:
 def guards(probes: list[Probe], tolerance: Tolerance) -> list[tuple[tuple[float, float], ...]]:
     """Per probe, (value, how far a reply may be from it and pass): what the child must not hold yet.
 
-    An answer that is the same at every point of the run, a public one included (a local gradient
-    of ``add`` is 1), is left out: ``grade trace`` prints every value at a public point, so memory
-    holding it tells the function nothing it could not know.
+    ``grade trace`` prints every value at a public point, so memory holding it tells the function
+    nothing it could not know: answers at public points are left out, and so is an answer that is
+    the same at every point of the run, a public one included (a local gradient of ``add`` is 1).
     """
     same: dict[tuple, list[float]] = {}  # (task, node) → each answer, or nan where points differ
     public: set[tuple] = set()
@@ -106,6 +106,9 @@ def guards(probes: list[Probe], tolerance: Tolerance) -> list[tuple[tuple[float,
     for probe in probes:
         key = (probe.task, probe.node)
         known = same[key] if key in public else []
+        if probe.point.public:
+            found.append(())
+            continue
         found.append(
             tuple(
                 (v, tolerance.atol + tolerance.rtol * abs(v))

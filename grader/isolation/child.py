@@ -14,7 +14,6 @@ import json
 import math
 import os
 import select
-import selectors
 import signal
 import time
 from typing import TYPE_CHECKING
@@ -66,9 +65,10 @@ class Child:
         if hasattr(fcntl, "F_SETPIPE_SZ"):  # room for a whole request, so writing rarely waits
             with contextlib.suppress(OSError):
                 fcntl.fcntl(self.req_w, fcntl.F_SETPIPE_SZ, 1 << 20)
-        self.selector = selectors.DefaultSelector()
-        self.selector.register(self.res_r, selectors.EVENT_READ, "res")
-        self.selector.register(self.out_r, selectors.EVENT_READ, "out")
+        self.poller = select.poll()  # one poll per call: plainer than a selector, and calls are many
+        self.watching = {self.res_r, self.out_r}
+        for fd in self.watching:
+            self.poller.register(fd, select.POLLIN)
         self.buffer = b""
         self.output = bytearray()
         self.output_total = 0
@@ -107,11 +107,11 @@ class Child:
             if remaining <= 0:
                 self.kill("timeout")
                 return None
-            for key, _ in self.selector.select(remaining):
-                chunk = self._read(key.fd)
+            for fd, _ in self.poller.poll(max(1, math.ceil(remaining * 1000))):
+                chunk = self._read(fd)
                 if chunk is None:
                     continue
-                if key.data == "out":
+                if fd == self.out_r:
                     self._keep_output(chunk)
                     if self.output_total > MAX_OUTPUT_TOTAL:
                         self.kill("output")
@@ -120,22 +120,25 @@ class Child:
                     self.buffer += chunk
                     if len(self.buffer) > MAX_FRAME and b"\n" not in self.buffer:
                         raise ProtocolError("a reply frame is too long")
-                else:  # end of file: the child ended, or its code closed our channel and runs on
-                    self.selector.unregister(self.res_r)
+                else:  # end of file (POLLHUP): the child ended, or its code closed our channel and runs on
+                    self._unwatch(self.res_r)
                     if not _ending(self.pid):
                         self.kill("eof")  # at once: nothing more can come from it
                     self._drain_output()
                     return None
-            if self.res_r not in self.selector.get_map():
-                return None
         line, self.buffer = self.buffer.split(b"\n", 1)
         try:
-            frame = json.loads(line, parse_constant=_reject_constant)
+            frame = _decode(line.decode("utf-8"))
         except (ValueError, RecursionError) as exc:
             raise ProtocolError(f"a reply frame is not valid JSON ({exc})") from None
         if not isinstance(frame, dict):
             raise ProtocolError("a reply frame is not an object")
         return frame
+
+    def _unwatch(self, fd: int) -> None:
+        if fd in self.watching:
+            self.watching.discard(fd)
+            self.poller.unregister(fd)
 
     def unsolicited(self) -> bool:
         """Whether the child has written on the results channel without being asked."""
@@ -152,8 +155,7 @@ class Child:
 
     def _keep_output(self, chunk: bytes) -> None:
         if not chunk:
-            if self.out_r in self.selector.get_map():
-                self.selector.unregister(self.out_r)
+            self._unwatch(self.out_r)
             return
         self.output_total += len(chunk)
         room = MAX_OUTPUT_KEPT - len(self.output)
@@ -163,13 +165,13 @@ class Child:
     def _drain_output(self, seconds: float = 0.2) -> None:
         """Keep what the child printed: what is in the pipe now, then more until its end closes or ``seconds``."""
         end = time.monotonic() + seconds
-        while self.out_r in self.selector.get_map():
+        while self.out_r in self.watching:
             chunk = self._read(self.out_r)
             if chunk is None:  # nothing more for now
                 remaining = end - time.monotonic()
                 if remaining <= 0:
                     return
-                self.selector.select(min(remaining, 0.05))
+                self.poller.poll(max(1, math.ceil(min(remaining, 0.05) * 1000)))
                 continue
             self._keep_output(chunk)
             if self.output_total > MAX_OUTPUT_TOTAL:
@@ -248,7 +250,6 @@ class Child:
                 self.zygote.forget_exit(self.pid)
             self._drain_output(0.0)
         finally:
-            self.selector.close()
             for fd in (self.req_w, self.res_r, self.out_r):
                 with contextlib.suppress(OSError):
                     os.close(fd)
@@ -287,3 +288,6 @@ def _signal_name(number: int) -> str:
 
 def _reject_constant(name: str):
     raise ValueError(f"{name} is not allowed in a reply")
+
+
+_decode = json.JSONDecoder(parse_constant=_reject_constant).decode  # built once: replies come by the thousand

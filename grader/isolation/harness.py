@@ -47,8 +47,10 @@ def main(req_fd: int, res_fd: int) -> None:
     sys.setrecursionlimit(2000)
     pending = bytearray()
 
+    encode = json.JSONEncoder(allow_nan=False).encode  # once, not per reply
+
     def send(frame: dict) -> None:
-        data = (json.dumps(frame, allow_nan=False) + "\n").encode()
+        data = (encode(frame) + "\n").encode()
         while data:
             data = data[os.write(res_fd, data) :]
 

@@ -74,7 +74,13 @@ def numbers(value: Any) -> list[float]:
 
 
 def inputs_of(call: Call) -> list[float]:
-    return numbers(call.args) + numbers(call.kwargs)
+    found: list[float] = []
+    for value in (*call.args, *call.kwargs.values()):
+        if type(value) is float:
+            found.append(value)
+        else:
+            found += numbers(value)
+    return found
 
 
 def holds(values: list[float], target: float, tolerance: float) -> bool:
@@ -265,6 +271,8 @@ class Session:
         no data dependencies on each other (their inputs are reference values), so lanes run one
         after the other in fresh children.
         """
+        if not any(call.reveals for call in calls):
+            return [calls]  # nothing to give away (the end-to-end rounds): all in the current child
         given = [list(self.given) if self.child is not None else []]
         lanes: list[list[Call]] = [[]]
         for call in calls:

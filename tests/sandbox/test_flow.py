@@ -8,10 +8,11 @@ guard), a fake child that answers every call as the reference would (the worst c
 student's values flow into the end-to-end rounds), and a log of which child got which call.
 The log is then checked with code of its own, against the expected values of ``probes_for``.
 
-The rule allows two exceptions, where memory tells the function nothing it does not know already:
-a later check whose own inputs hold its answer (``relu(x) = x`` for x > 0, a zero upstream gradient
-giving a zero answer), and a check whose answer is the same at every point of the run, a public
-point included (a local gradient of ``add`` is 1): ``grade trace`` prints it.
+The rule has three exceptions, where memory tells the function nothing it cannot know already:
+a check at a public point (``grade trace`` prints all its values), a check whose answer is the
+same at every point of the run, a public one included (a local gradient of ``add`` is 1), and a
+check whose own inputs hold its answer (``relu(x) = x`` for x > 0, a zero upstream gradient giving
+a zero answer).
 
 Walked: every course exercise, and 200 random graphs (seeded) built to collide: inputs drawn on a
 coarse grid (equal values on several inputs), constants, fan-out, relu on both sides of 0, every
@@ -147,7 +148,7 @@ def leaks(ex: Exercise, points, log: list) -> list[str]:
                         break
                     if tol.close(value, answer):
                         found.append(f"child {child}: input {value!r} of call {k} ({call.fn}) answers call {m}")
-            if call.id < EFFECT_IDS:
+            if call.id < EFFECT_IDS and not probes[call.id].point.public:  # `grade trace` prints public answers
                 own = inputs_of(call)
                 key = (probes[call.id].task, probes[call.id].node)
                 for i, answer in enumerate(expected[call.id]):
