@@ -3,21 +3,23 @@
 Standard library only, and nothing from ``grader``: this file is executed with ``python -I -S``
 in a process that holds no expected value, no secret and no other student's code.
 
-Protocol (newline-delimited JSON frames; requests on fd REQ, replies on fd RES, never stdout):
+Protocol (JSON frames; requests on fd REQ, each after its length (9 digits and a newline), replies
+on fd RES, one per line; never stdout):
 
     parent → {"load": {"filename", "source", "module", "allowed_imports", "functions"}}
     child  → {"loaded": true, "functions": {name: {"line", "params", "kwonly", "defaults", "varargs", "varkw"}
                                                   | {"not_function": type name} | null}}
            | {"loaded": false, "kind": "syntax_error"|"crash"|"forbidden"|"memory", "message", "line"}
-    parent → {"call": {"id", "fn", "args", "kwargs"}}          one call per frame, and the next one
-    child  → {"id", "ok": true, "value": V}                     only after this reply: the child never
-           | {"id", "ok": false, "kind", "type", "message", "line"}   holds a call it is not answering
+    parent → {"call": {"id", "fn", "args", "kwargs"}}          one call per frame
+    child  → {"id", "ok": true, "value": V}                     one reply per call, in order
+           | {"id", "ok": false, "kind", "type", "message", "line"}
     parent → {"done": true}  (or end of file)
 
-One call at a time is the information-flow rule (docs/sandbox.md): the inputs of a later call can
-be the reference's answer to an earlier one (``out`` given to a local gradient is the forward
-answer at that node), so a later call must not be anywhere in this process while an earlier one
-runs. The harness keeps only the call it is answering; the parent orders the calls.
+The information-flow rule (docs/sandbox.md): the inputs of a later call can be the reference's
+answer to an earlier one (``out`` given to a local gradient is the forward answer at that node),
+so the harness reads one frame at a time, exactly, and keeps only the call it is answering. The
+parent orders the calls, and queues a few in the pipe ahead only where their inputs answer no
+check still unanswered (student code could read the pipe itself).
 
 V is an encoding that no student object survives: exact ints and floats, {"special": "nan"} for
 non-finite floats, {"seq": [...], "len": n} for exact lists and tuples, {"map": {...}} for exact
@@ -36,6 +38,7 @@ import os
 import sys
 
 MAX_ITEMS = 64
+HEADER = 10  # each request frame: its length in 9 ASCII digits and a newline, then that many bytes of JSON
 MAX_TEXT = 300
 ALWAYS_ALLOWED = {"__future__"}  # `from __future__ import annotations` is a compiler switch, not a library
 DENIED = {errno.EPERM, errno.EACCES, errno.EROFS, errno.ENETUNREACH, errno.ENETDOWN, errno.EAFNOSUPPORT}
@@ -45,7 +48,6 @@ _real_import = builtins.__import__
 
 def main(req_fd: int, res_fd: int) -> None:
     sys.setrecursionlimit(2000)
-    pending = bytearray()
 
     encode = json.JSONEncoder(allow_nan=False).encode  # once, not per reply
 
@@ -54,20 +56,19 @@ def main(req_fd: int, res_fd: int) -> None:
         while data:
             data = data[os.write(res_fd, data) :]
 
-    def receive() -> dict:
-        # Read in large chunks: a raw file's readline() reads one byte per system call, and the
-        # load frame carries the whole source (and every system call passes the seccomp filter).
-        # The parent writes a frame only once the previous one is answered, so nothing follows it.
-        while True:
-            end = pending.find(b"\n")
-            if end >= 0:
-                line = bytes(pending[:end])
-                del pending[: end + 1]
-                return json.loads(line)
-            chunk = os.read(req_fd, 1 << 16)
+    def exactly(n: int) -> bytes:
+        data = bytearray()
+        while len(data) < n:
+            chunk = os.read(req_fd, n - len(data))
             if not chunk:
                 os._exit(0)
-            pending.extend(chunk)
+            data += chunk
+        return bytes(data)
+
+    def receive() -> dict:
+        # Each frame comes with its length: the harness reads that frame and not a byte more, so a
+        # call the parent already queued stays in the pipe until this one is answered.
+        return json.loads(exactly(int(exactly(HEADER))))
 
     request = receive()["load"]
     namespace, report = load(request)

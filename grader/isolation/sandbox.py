@@ -21,6 +21,7 @@ from __future__ import annotations
 import bisect
 import math
 import time
+from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -39,6 +40,10 @@ __all__ = [
     "decode_value",
     "isolation",
 ]
+
+
+AHEAD = 4  # calls in flight in one child: queued in its pipe while it answers an earlier one
+FORGED = "wrote to the grader's private result channel (a reply came before its question)"
 
 
 @dataclass(frozen=True)
@@ -87,6 +92,14 @@ def holds(values: list[float], target: float, tolerance: float) -> bool:
     """Whether sorted ``values`` has one within ``tolerance`` of ``target``."""
     i = bisect.bisect_left(values, target - tolerance)
     return i < len(values) and values[i] <= target + tolerance
+
+
+def answers_any(call: Call, flight) -> bool:
+    """Whether an input of ``call`` is the answer of a check still in flight (so it must wait)."""
+    if not any(c.reveals for c in flight):
+        return False
+    mine = sorted(inputs_of(call))
+    return any(gives_away(mine, c) for c in flight)
 
 
 def gives_away(given: list[float], call: Call) -> bool:
@@ -234,13 +247,29 @@ class Session:
                 self._retire()
                 self.fresh_for_flow += 1
                 self._flow_child = True
-            for call in lane:
-                if call.fn in self.given_up:
-                    why = self.given_up[call.fn]
-                    results[call.id] = CallResult(
-                        call.id, False, kind="skipped", message=f"not run: an earlier call {why}"
-                    )
-                    continue
+            rest = lane
+            while rest:
+                rest = self._stream(rest, results)
+                if rest is None:
+                    return results
+        return results
+
+    def _stream(self, calls: list[Call], results: dict[int, CallResult]) -> list[Call] | None:
+        """Run ``calls`` in the current child (started if need be), up to ``AHEAD`` in flight.
+
+        A call is sent before the earlier ones are answered only if its inputs answer none of
+        them. Returns the calls left when the child stopped (to run in a fresh one), or None
+        when a fresh child could not even load.
+        """
+        queue, flight = deque(calls), deque()
+        while queue or flight:
+            call = queue[0] if queue else None
+            if call is not None and call.fn in self.given_up:
+                queue.popleft()
+                why = self.given_up[call.fn]
+                results[call.id] = CallResult(call.id, False, kind="skipped", message=f"not run: an earlier call {why}")
+                continue
+            if call is not None and not flight:
                 if self.child is not None and gives_away(self.given, call):  # lanes avoid it; a safety net
                     self._retire()
                     self.fresh_for_flow += 1
@@ -250,18 +279,32 @@ class Session:
                     self._flow_child = False
                     report = self.load()
                     if not report.ok:  # it loaded before; failing now is the child's environment
-                        for rest in calls:
-                            results.setdefault(
-                                rest.id, CallResult(rest.id, False, kind=report.kind or "crash", message=report.message)
+                        for rest in queue:
+                            results[rest.id] = CallResult(
+                                rest.id, False, kind=report.kind or "crash", message=report.message
                             )
-                        return results
-                for value in inputs_of(call):  # from now on, in the child's memory
+                        return None
+                if self.child.unsolicited():  # a reply written before its question: forged by student code
+                    self.child.kill("protocol")
+                    self._retire()
+                    queue.popleft()
+                    results[call.id] = CallResult(call.id, False, kind="forbidden", message=FORGED)
+                    self.given_up[call.fn] = FORGED
+                    continue
+            if call is not None and (not flight or (len(flight) < AHEAD and not answers_any(call, flight))):
+                queue.popleft()
+                for value in inputs_of(call):  # from now on, in the child's reach
                     bisect.insort(self.given, value)
-                result = self._one(call)
-                results[call.id] = result
-                if self.child is None:  # it could not finish: skip the rest of this function
-                    self.given_up[call.fn] = result.message
-        return results
+                self._send(call)
+                flight.append(call)
+                continue
+            done = flight.popleft()
+            result = self._receive(done)
+            results[done.id] = result
+            if self.child is None:  # it could not finish: skip the rest of this function
+                self.given_up[done.fn] = result.message
+                return [*flight, *queue]  # never answered: to a fresh child
+        return []
 
     def lanes(self, calls: list[Call]) -> list[list[Call]]:
         """``calls`` split, order kept within each, so that no call's expected value is among the
@@ -285,20 +328,14 @@ class Session:
                 bisect.insort(given[number], value)
         return lanes  # an empty first lane: every call wanted a fresh child
 
-    def _one(self, call: Call) -> CallResult:
-        """Send one call and read its reply; on a fatal stop the child is retired."""
+    def _send(self, call: Call) -> None:
+        assert self.child is not None
+        self.child.send({"call": {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}})
+
+    def _receive(self, call: Call) -> CallResult:
+        """Read the reply to ``call`` (the oldest in flight); on a fatal stop the child is retired."""
         child = self.child
         assert child is not None
-        if child.unsolicited():  # a reply written before its question: forged by the student's code
-            child.kill("protocol")
-            self._retire()
-            return CallResult(
-                call.id,
-                False,
-                kind="forbidden",
-                message="wrote to the grader's private result channel (a reply came before its question)",
-            )
-        child.send({"call": {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}})
         try:
             frame = child.read_frame(time.monotonic() + self.limits.seconds_per_call)
             result = _decode_call(frame, call) if frame is not None else None

@@ -91,9 +91,15 @@ class FakeChild:
     def _drain_output(self, seconds: float = 0.0) -> None:
         pass
 
+    def unsolicited(self) -> bool:
+        return False
+
 
 def recording_session(ex: Exercise, points, with_out: bool, log: list):
-    """A Session class whose children are fakes; ``log`` gets (child number, call) per call sent."""
+    """A Session class whose children are fakes; ``log`` gets ("send" | "answer", child number, call).
+
+    A call's inputs are in the child's reach from "send" (the pipe) on; its check is answered at
+    "answer". The real ``Session.run`` decides both orders, and how many calls are in flight."""
 
     class Recording(Session):
         def load(self) -> LoadReport:
@@ -103,10 +109,12 @@ def recording_session(ex: Exercise, points, with_out: bool, log: list):
             self.child = FakeChild()
             return LoadReport(True, functions=signatures(ex, with_out))
 
-        def _one(self, call) -> CallResult:
-            log.append((self.children, call))
-            value = reference_reply(ex, points, call)
-            return CallResult(call.id, True, value=value)
+        def _send(self, call) -> None:
+            log.append(("send", self.children, call))
+
+        def _receive(self, call) -> CallResult:
+            log.append(("answer", self.children, call))
+            return CallResult(call.id, True, value=reference_reply(ex, points, call))
 
     return Recording
 
@@ -119,11 +127,17 @@ def graded_log(monkeypatch, ex: Exercise, points, with_out: bool) -> list:
     return log
 
 
+def one_at_a_time(calls: list) -> list:
+    """The log of calls sent in this order to one child, each answered before the next is sent."""
+    return [(event, 1, call) for call in calls for event in ("send", "answer")]
+
+
 # --------------------------------------------------------------------------- the checker (independent of the guard)
 
 
 def leaks(ex: Exercise, points, log: list) -> list[str]:
-    """Every (earlier input, later answer) pair in one child where the input would pass as the answer."""
+    """Every input sent to a child that would pass as the answer of a check that child has not
+    answered yet (in flight, or sent later)."""
     tol = ex.tolerance
     probes = probes_for(ex, points)
     expected = {pid: answers(p.expected) for pid, p in enumerate(probes)}
@@ -134,34 +148,36 @@ def leaks(ex: Exercise, points, log: list) -> list[str]:
             known |= {(*key, i) for i in range(len(mine[0])) if all(m[i] == mine[0][i] for m in mine)}
     found = []
     by_child: dict[int, list] = {}
-    for child, call in log:
-        by_child.setdefault(child, []).append(call)
-    for child, calls in by_child.items():
-        later: list[tuple[float, int]] = []  # (answer, position) of checks after the current call, sorted
+    for event, child, call in log:
+        by_child.setdefault(child, []).append((event, call))
+    for child, events in by_child.items():
+        unanswered: list[tuple[float, int]] = []  # (answer, call id) of checks answered after this event
         widest = 0.0
-        for k in range(len(calls) - 1, -1, -1):
-            call = calls[k]
-            for value in inputs_of(call):
-                lo = bisect.bisect_left(later, (value - widest - 1e-300, -1))
-                for answer, m in later[lo:]:
-                    if answer > value + widest:
-                        break
-                    if tol.close(value, answer):
-                        found.append(f"child {child}: input {value!r} of call {k} ({call.fn}) answers call {m}")
-            if call.id < EFFECT_IDS and not probes[call.id].point.public:  # `grade trace` prints public answers
+        for event, call in reversed(events):
+            if event == "answer":
+                if call.id >= EFFECT_IDS or probes[call.id].point.public:  # `grade trace` prints public answers
+                    continue
                 own = inputs_of(call)
                 key = (probes[call.id].task, probes[call.id].node)
                 for i, answer in enumerate(expected[call.id]):
                     if (*key, i) in known:
                         continue  # the same at every point, a public one too: `grade trace` prints it
                     if not any(tol.close(v, answer) for v in own):  # else its own arguments hold it
-                        bisect.insort(later, (answer, k))
+                        bisect.insort(unanswered, (answer, call.id))
                         widest = max(widest, tol.atol + tol.rtol * abs(answer))
+                continue
+            for value in inputs_of(call):
+                lo = bisect.bisect_left(unanswered, (value - widest - 1e-300, -1))
+                for answer, other in unanswered[lo:]:
+                    if answer > value + widest:
+                        break
+                    if other != call.id and tol.close(value, answer):
+                        found.append(f"child {child}: input {value!r} of {call.fn} answers call {other}")
     return found
 
 
 def assert_every_check_asked(ex: Exercise, points, log: list) -> None:
-    asked = sorted(call.id for _, call in log if call.id < EFFECT_IDS)
+    asked = sorted(call.id for event, _, call in log if event == "answer" and call.id < EFFECT_IDS)
     assert asked == list(range(len(probes_for(ex, points))))
 
 
@@ -248,8 +264,8 @@ def test_no_input_gives_away_a_later_answer_on_random_graphs(monkeypatch, block)
         log = graded_log(monkeypatch, ex, points, with_out=seed % 3 != 0)
         assert_every_check_asked(ex, points, log)
         assert leaks(ex, points, log) == [], ex.graph
-        children += len({child for child, _ in log})
-        calls += len(log)
+        children += len({child for _, child, _ in log})
+        calls += len(log) // 2
     assert calls > 20 * 20  # the graphs are not trivial
 
 
@@ -262,8 +278,8 @@ def test_the_checker_finds_the_leaks_of_one_round_in_one_child(monkeypatch):
         ex = load_exercise(path)
         points = draw_points(ex, b"course secret", hidden=True)
         log = graded_log(monkeypatch, ex, points, with_out=True)
-        calls = sorted((call for _, call in log if call.id < EFFECT_IDS), key=lambda c: c.id)
-        if leaks(ex, points, [(1, call) for call in calls]):
+        calls = sorted((call for event, _, call in log if event == "send" and call.id < EFFECT_IDS), key=lambda c: c.id)
+        if leaks(ex, points, one_at_a_time(calls)):
             leaky.add(path.stem)
     assert {"exercise01", "exercise03"} <= leaky, leaky
 
@@ -276,7 +292,7 @@ def test_a_conflict_with_no_safe_order_gets_a_fresh_child(monkeypatch):
         ex = random_exercise(seed)
         points = draw_points(ex, f"seed {seed}".encode(), hidden=True)
         log = graded_log(monkeypatch, ex, points, with_out=False)
-        fresh += len({child for child, _ in log}) > 1
+        fresh += len({child for _, child, _ in log}) > 1
         if fresh:
             break
     assert fresh, "no random graph needed a second child: the guard is never exercised"

@@ -163,22 +163,24 @@ def test_a_fault_is_not_stored_and_the_next_run_grades_the_file(world, tmp_path,
         "path": "/nonexistent/sbx_open.py",
         "source": base64.b64encode(HONEST.encode()).decode(),
     }
-    real = sandbox.Session._one
+    real = sandbox.Session._receive
 
     def killed(self, call):
         raise SandboxError("a child was killed from outside the grader (SIGKILL)")
 
-    monkeypatch.setattr(sandbox.Session, "_one", killed)
+    monkeypatch.setattr(sandbox.Session, "_receive", killed)
     reply = grade_work(work, state)
     assert reply["ok"] is False and "killed from outside" in reply["fault"]
-    monkeypatch.setattr(sandbox.Session, "_one", real)
+    monkeypatch.setattr(sandbox.Session, "_receive", real)
     reply = grade_work(work, state)
     assert reply["ok"] and reply["score"] == reply["max_score"]
 
 
 def test_the_harness_holds_no_call_it_has_not_been_asked(world):
     """Whatever the function finds in the garbage collector, its frames and their bytes: the inputs
-    of the calls made so far (its own included), never those of a call still to come."""
+    of the calls made so far (its own included), never those of a call still to come. (Calls the
+    parent queued in the pipe are there only if their inputs answer no check still unanswered:
+    test_flow.py; the harness itself reads exactly one frame at a time.)"""
     probe = (
         "import gc\nimport json\nimport sys\n\ndef tanh_local_grad(x):\n"
         "    found = set()\n"
