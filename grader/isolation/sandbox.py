@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-AHEAD = 4  # calls in flight in one child: queued in its pipe while it answers an earlier one
+AHEAD = 8  # calls in flight in one child: queued in its pipe while it answers an earlier one
 FORGED = "wrote to the grader's private result channel (a reply came before its question)"
 
 
