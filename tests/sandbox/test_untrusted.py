@@ -207,3 +207,26 @@ def test_the_harness_holds_no_call_it_has_not_been_asked(world):
     for i in range(len(POINTS)):
         assert set(results[i].value) <= set(POINTS[: i + 1]), (i, results[i])
         assert POINTS[i] in results[i].value  # the probe does see its own call
+
+
+def test_a_worker_survives_a_reply_it_cannot_encode():
+    """Whatever slips past the checks (a lone surrogate in a reply), the worker reports a fault for
+    that submission and grades the next: it never dies, so the next student is never blamed."""
+    import subprocess
+    import sys
+
+    script = (
+        "import grader.classroom.worker as w\n"
+        "real = w.grade_work\n"
+        "w.grade_work = lambda work, state: {'id': work['id'], 'ok': True, 'text': '\\ud800'} "
+        "if work['id'] == 1 else {'id': work['id'], 'ok': True, 'text': 'fine'}\n"
+        "w.worker_main()\n"
+    )
+    lines = [json.dumps({"secret": "s", "lang": "en"}), json.dumps({"id": 1}), json.dumps({"id": 2})]
+    run = subprocess.run(
+        [sys.executable, "-c", script], input="\n".join(lines) + "\n", capture_output=True, text=True, timeout=60
+    )
+    replies = [json.loads(line) for line in run.stdout.splitlines()][1:]  # after the warm-up reply
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert replies[0]["id"] == 1 and replies[0]["ok"] is False and "UnicodeEncodeError" in replies[0]["fault"]
+    assert replies[1] == {"id": 2, "ok": True, "text": "fine"}
