@@ -240,15 +240,12 @@ def grade_numeric(qv: QuestionVariant, raw: Any) -> QuestionResult:
     if value is None:
         return result(qv, "invalid", Why("not_a_number", {"text": _shown(raw)}), got=_shown(raw), expected=expected)
     half = 0.5 * 10.0**-q.rounding
-    tol = q.tolerance
     slack = 1e-9 * max(1.0, abs(exact))
-    within = abs(value - exact) <= (tol.atol + tol.rtol * abs(exact) if tol else half) + slack
-    by_hand = qv.hand_value is not None and abs(value - qv.hand_value) <= half + slack
     params = {"got": number_text(value), "expected": number_text(expected), "decimals": q.rounding}
-    if within:
-        return result(qv, "correct", Why("correct"), got=value, expected=expected)
-    if by_hand:
-        return result(qv, "correct", Why("correct_chain", params), got=value, expected=expected)
+    if qv.accepts(value):
+        exactly = replace(qv, chain=None).accepts(value)
+        why = Why("correct") if exactly else Why("correct_chain", params)
+        return result(qv, "correct", why, got=value, expected=expected)
     if abs(exact) > half and abs(value + exact) <= half + slack:
         return result(qv, "wrong", Why("wrong_sign", params), got=value, expected=expected)
     return result(qv, "wrong", Why("wrong_number", params), got=value, expected=expected)
