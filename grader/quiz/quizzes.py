@@ -28,6 +28,7 @@ from grader.grading.verdict import Failure
 from grader.quiz.expressions import Undefined, evaluate, number_text
 from grader.quiz.result import QuizResult, Why, grade_answer, localize, render
 from grader.quiz.spec import Question, Quiz
+from grader.quiz.symbolic import draw_in
 from grader.quiz.variant import Prepared, Variant, draw_question, draw_variant, prepare, student_rng
 
 __all__ = [
@@ -276,9 +277,10 @@ def _audit_expression(q: Question, variant) -> list[str]:
     gate = GATES.get(q.gate) if q.gate else None
     wrt = q.variables.index(q.wrt) if q.wrt else 0
     defined = 0
+    domains = q.domains()
     for attempt in range(60):
-        lo, hi = ((0.1, 0.9), (-2.0, 2.0), (1.0, 3.0))[attempt % 3]
-        env = {v: round(rng.uniform(lo, hi), 4) for v in q.variables}
+        box = ((0.1, 0.9), (-2.0, 2.0), (1.0, 3.0))[attempt % 3]
+        env = {v: round(draw_in(rng, domains.get(v), box), 4) for v in q.variables}
         try:
             key = evaluate(variant.key, env)
         except Undefined:
@@ -299,5 +301,6 @@ def _audit_expression(q: Question, variant) -> list[str]:
                 f"{q.variables[wrt]}: at {at} it is {key:.6g}, the engine's is {engine:.6g}"
             ]
     if defined < 3:
-        return [f"the answer '{q.answer}' is undefined at almost every point tried"]
+        where = " of the variables' domains" if domains else ""
+        return [f"the answer '{q.answer}' is undefined at almost every point{where} tried"]
     return []

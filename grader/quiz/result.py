@@ -266,7 +266,7 @@ def grade_expression(qv: QuestionVariant, raw: Any, worker=None) -> QuestionResu
     except ExpressionError as exc:
         why = Why("bad_expression", {"error": exc.code, "error_params": dict(exc.params)})
         return result(qv, "invalid", why, got=text[:MAX_ANSWER_CHARS], expected=key_text)
-    found = judge(qv.key, tree, list(q.variables), worker=worker)  # type: ignore[arg-type]
+    found = judge(qv.key, tree, list(q.variables), worker=worker, domains=q.domains())  # type: ignore[arg-type]
     understood = to_text(tree)
     params = {"understood": understood, "key": key_text}
     extra = {"got": text, "expected": key_text, "understood": understood, "latex": found.latex}
