@@ -180,6 +180,7 @@ class Task:
     params: list[str] | None = None  # kind: step
     lr: Number | None = None  # kind: step
     hint: Text | None = None
+    pure: bool = False  # the function must leave its input dicts unchanged (checked after every call)
 
     def __post_init__(self) -> None:
         per_node = self.kind in ("forward", "local_grad", "backward")
@@ -191,6 +192,8 @@ class Task:
             raise ValueError("a 'gradients' task needs 'wrt': the inputs to differentiate by")
         if self.kind == "step" and (not self.params or self.lr is None):
             raise ValueError("a 'step' task needs 'params' and 'lr'")
+        if self.pure and self.kind != "step":
+            raise ValueError(f"'pure' needs inputs that can change: a '{self.kind}' task's inputs are numbers")
 
 
 class FromFile:
@@ -217,6 +220,9 @@ class Exercise(FromFile):
     description: Text = Text(ko="", en="")
     graph: GraphSpec
     points: Annotated[list[dict[str, Number]], Bounds(min_length=1)]
+    # extreme points (large |z|) where a naive formula overflows or loses precision; inputs not
+    # given take the first public point's values; graded and shown like public points
+    edge_points: list[dict[str, Number]] = field(default_factory=list)
     random: RandomSpec = RandomSpec()
     tasks: Annotated[list[Task], Bounds(min_length=1)]
     tolerance: Tolerance = Tolerance()

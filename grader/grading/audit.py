@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from grader.engine import trace
+from grader.engine import EvaluationError, trace
 from grader.exercise import shipped as course
 from grader.exercise.points import Point, draw_points
 from grader.exercise.spec import Exercise
@@ -130,7 +130,10 @@ def same_gradients(ex: Exercise, other: Exercise, points: list[Point]) -> list[s
     problems = []
     shared = [n for n in ex.graph.inputs if n in other.graph.inputs]
     for p in points:
-        theirs = trace(other.built, {k: p.values.get(k, 0.0) for k in other.graph.inputs})
+        try:
+            theirs = trace(other.built, {k: p.values.get(k, 0.0) for k in other.graph.inputs})
+        except EvaluationError:  # an edge point where the other, unfused graph leaves its domain
+            continue
         for name in shared:
             if not ex.tolerance.close(p.trace.grads[name], theirs.grads[name]):
                 problems.append(

@@ -87,7 +87,7 @@ def call_for(probe_id: int, probe: Probe, task: Task, signature: dict, where: st
         params = {p: probe.point.values[p] for p in task.params or []}
         grads = {p: probe.point.trace.grads[p] for p in task.params or []}
         args = (params, grads, float(task.lr or 0.0))
-    return Call(probe_id, task.function, tuple(args), kwargs, where)
+    return Call(probe_id, task.function, tuple(args), kwargs, where, echo=task.pure)
 
 
 def signature_problem(signature: dict, call: Call) -> str | None:
