@@ -16,7 +16,7 @@ from grader.engine import EvaluationError, trace
 from grader.exercise import shipped as course
 from grader.exercise.points import Point, draw_points
 from grader.exercise.spec import Exercise
-from grader.grading import mistakes
+from grader.grading import mistakes, routines
 from grader.grading.probes import probes_for
 
 CHECK_SEED = b"grade-check"
@@ -71,6 +71,8 @@ def surviving_mutants(ex: Exercise, points: list[Point]) -> list[str]:
                 survivors.append(f"{task.function}: off_by_factor (every expected value is 0)")
         elif task.kind == "gradients":
             survivors += _graph_survivors(ex, task, points)
+        elif task.kind in routines.KINDS:
+            survivors += routines.surviving_mutants(ex, task, points)
         else:
             lr = float(task.lr or 0)
             if all(abs(p.trace.grads[k]) < 1e-12 for p in points for k in task.params or []):

@@ -100,7 +100,9 @@ def _names(probe: Probe) -> list[str | None]:
 
 
 def _modified_inputs(task: Task, result: TaskResult, probes, results) -> TaskResult:
-    names = ("params", "grads", "lr")
+    names = {"descent": ("params", "data", "lr", "steps"), "gradient_check": ("inputs", "grads")}.get(
+        task.kind, ("params", "grads", "lr")
+    )
     changed: dict[str, str] = {}  # point label -> the argument it changed
     for pid, probe in probes:
         reply = results.get(pid)
@@ -124,6 +126,8 @@ def _modified_inputs(task: Task, result: TaskResult, probes, results) -> TaskRes
 
 
 def _sent_args(task: Task, probe: Probe) -> tuple:
+    if task.kind != "step":
+        return probe.args
     params = {p: probe.point.values[p] for p in task.params or []}
     grads = {p: probe.point.trace.grads[p] for p in task.params or []}
     return params, grads, float(task.lr or 0.0)
