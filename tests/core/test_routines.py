@@ -59,8 +59,8 @@ def test_gradient_check_mistakes_are_named(grade_text):
     right = solution("exercise10")
     sources = {
         "check_accepts": "def grad_check(inputs, grads):\n    return {k: 0.0 for k in grads}\n",
-        "check_rejects": right.replace("H = 1e-5", "H = 0.5").replace(
-            "(loss(up) - loss(down)) / (2 * H)", "(loss(up) - loss(inputs)) / H"
+        "check_rejects": right.replace("h = 1e-5", "h = 0.5").replace(
+            "(loss(up) - loss(down)) / (2 * h)", "(loss(up) - loss(inputs)) / h"
         ),
         "check_formula": right.replace("/ max(abs(a), abs(n), 1e-8)", ""),
     }
