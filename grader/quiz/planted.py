@@ -175,7 +175,7 @@ def downstream(graph: Graph, name: str) -> set[str]:
     return reach - {name}
 
 
-def _gate_mutations(node: Node, out: float, args: tuple[float, ...]) -> dict[str, Contribution]:
+def _gate_mutations(node: Node) -> dict[str, Contribution]:
     """How a classic mistake at this gate changes what it sends to its inputs: (u, local, args, out) → sent."""
     found: dict[str, Contribution] = {
         "sign_error": lambda u, loc, a, o: tuple(-u * g for g in loc),
@@ -214,8 +214,7 @@ def _backward_variants(graph: Graph, reference: Trace, targets: set[str]):
     for node in graph.nodes:
         if node.name not in relevant:
             continue
-        args, out = reference.args_of(node), reference.values[node.name]
-        for mistake, contribution in _gate_mutations(node, out, args).items():
+        for mistake, contribution in _gate_mutations(node).items():
             if _real(node, mistake, contribution, node.name == graph.output):
                 try:
                     yield Mistake(mistake, node.name), _backward(graph, reference, {node.name: contribution})

@@ -338,7 +338,9 @@ def draw_question(quiz: Quiz, p: Prepared, rng: random.Random, plant: bool = Tru
         except (EvaluationError, Undefined, DomainError, Redraw) as exc:
             last = exc
             continue
-        passing = [m for m in qv.passing_mistakes() if m not in structural(quiz, p)] if plant else []
+        passing = qv.passing_mistakes() if plant else []
+        if passing:  # only then is it worth knowing which are the key by construction (computed once)
+            passing = [m for m in passing if m not in structural(quiz, p)]
         if not passing:
             return qv
         if best is None or len(passing) < len(best.weak):
