@@ -46,21 +46,42 @@ def shares(quiz, students: int, secret: str, plant: bool) -> tuple[float, str, d
     return worst, what, counts
 
 
+FAMILIES = ("lr_ignored", "missing_factor", "mixed_up", "swapped_operands", "sign_error", "ascent")
+
+
+def by_family(counts: dict[str, Counter], students: int) -> dict[str, float]:
+    """The worst share of each family of mistakes over a quiz's questions and gates."""
+    worst = dict.fromkeys(FAMILIES, 0.0)
+    for passing in counts.values():
+        for mistake, n in passing.items():
+            family = mistake.split(" at ")[0]
+            if family in worst:
+                worst[family] = max(worst[family], n / students)
+    return worst
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=200)
     parser.add_argument("--secret", default="measure-planted-mistakes")
+    parser.add_argument("--exercises", type=Path, default=None, help="the quizzes' folder (default: the course's)")
     args = parser.parse_args()
     print(f"{args.students} students; worst share of variants a classic mistake passes (goal ≤ 5 %)")
     print(f"{'quiz':8} {'plain draw':>10}  {'planted':>8}  worst mistake (plain draw)")
+    families = {}
     for qid in COURSE_QUIZZES:
-        quiz = quizzes.find_quiz(qid)
-        before, what, _ = shares(quiz, args.students, args.secret, plant=False)
-        after, what_after, _ = shares(quiz, args.students, args.secret, plant=True)
+        quiz = quizzes.find_quiz(qid, args.exercises)
+        before, what, counts = shares(quiz, args.students, args.secret, plant=False)
+        after, what_after, planted = shares(quiz, args.students, args.secret, plant=True)
+        families[qid] = (by_family(counts, args.students), by_family(planted, args.students))
         print(f"{qid:8} {before:>10.1%}  {after:>8.1%}  {what}" + (f"  (now: {what_after})" if after else ""))
+    print("\nworst share per family of mistakes, plain draw → planted:")
+    print(f"{'quiz':8} " + " ".join(f"{f:>18}" for f in FAMILIES))
+    for qid, (plain, planted) in families.items():
+        print(f"{qid:8} " + " ".join(f"{plain[f]:>8.1%} → {planted[f]:>5.1%}" for f in FAMILIES))
     print("\nequal to the key by construction (not planted):")
     for qid in COURSE_QUIZZES:
-        quiz = quizzes.find_quiz(qid)
+        quiz = quizzes.find_quiz(qid, args.exercises)
         for p in quizzes.prepared_of(quiz):
             same = structural(quiz, p)
             if same:
