@@ -80,6 +80,10 @@ T = {
     ),
     # keys withheld while a later attempt can still count (``hide_keys``)
     "wrong_number_hidden": ("틀렸습니다: 제출 {got}.", "Wrong: you gave {got}."),
+    "correct_chain_hidden": (
+        "정답입니다 (강의처럼 중간값을 반올림해 계산한 값과 일치합니다).",
+        "Correct (it matches the hand computation with rounded intermediate values, as in the lecture).",
+    ),
     "wrong_expression_hidden": (
         "틀렸습니다. 이해한 식 {understood}은(는) {at}에서 {got}이며, 정답은 그 점에서 다른 값입니다.",
         "Wrong: we read your answer as {understood}, which is {got} at {at}; the answer differs there.",
@@ -203,6 +207,7 @@ def from_json(data: dict[str, Any]) -> QuizResult:
 
 
 HIDDEN = {  # a message that names the key → the same message without it
+    "correct_chain": "correct_chain_hidden",
     "wrong_number": "wrong_number_hidden",
     "wrong_sign": "wrong_number_hidden",
     "wrong_expression": "wrong_expression_hidden",

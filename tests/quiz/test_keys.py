@@ -80,3 +80,11 @@ def test_full_marks_still_full_when_hidden(tmp_path):
     result = quizzes.grade_quiz_answers(quiz, {"answers": right_answers("quiz01", "s1")}, "s1")
     hidden = hide_keys(result)
     assert hidden.full_marks and hidden.score == result.score
+
+
+def test_every_hidden_message_is_worded_without_the_key():
+    from grader.quiz.result import HIDDEN, KEY_PARAMS, T
+
+    for code, hidden in HIDDEN.items():
+        for text in T[hidden]:
+            assert all("{" + k + "}" not in text for k in KEY_PARAMS), (code, text)
