@@ -109,3 +109,13 @@ questions:
     quiz = quizzes.load_quiz(path)
     variants = [quizzes.draw(quiz, f"s{i}").questions[0] for i in range(20)]
     assert {v.params["lr"] for v in variants} <= {0.1, 0.5}
+
+
+def test_the_redraw_is_deterministic_and_real_mistakes_are_planted():
+    quiz = course_quiz("quiz04")
+    again = [quizzes.draw(quiz, f"s{i}", "course").to_json("en") for i in range(10)]
+    assert again == [quizzes.draw(course_quiz("quiz04"), f"s{i}", "course").to_json("en") for i in range(10)]
+    p = next(p for p in quizzes.prepared_of(quiz) if p.question.id == "gd_w1")
+    assert structural(quiz, p) == frozenset()  # η ignored, x1 for w1, ascent: all real mistakes here
+    square = next(p for p in quizzes.prepared_of(course_quiz("quiz03")) if p.question.id == "fanout_square")
+    assert "missing_upstream at sq" in structural(course_quiz("quiz03"), square)  # its upstream is always 1
