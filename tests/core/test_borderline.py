@@ -94,6 +94,25 @@ def test_step_that_changes_its_input_dict_loses_marks(grade_text):
     assert grade_text("exercise08", solution("exercise08")).full_marks
 
 
+HOSTILE_IN_PLACE = """
+class Weird:
+    def __eq__(self, other):
+        return True
+
+def step(params, grads, lr):
+    new = {name: params[name] - lr * grads[name] for name in params}
+    params["w0"] = Weird()
+    for i in range(1000):
+        grads["k" * 500 + str(i)] = [1.0] * 1000
+    return new
+"""
+
+
+def test_a_hostile_change_to_the_inputs_is_still_seen(grade_text):
+    task = task_of(grade_text("exercise08", HOSTILE_IN_PLACE), "step")
+    assert task.score == 0 and task.blame.mistake == "modified_input"
+
+
 FINITE_DIFFERENCES = """
 import math
 
