@@ -41,7 +41,7 @@ TEXTS = {
         "changed its input {arg} in place",
     ),
     "blame.finite_difference": (
-        "{node_ko}: 값이 정확한 기울기와 약 {digits}자리까지만 맞습니다. 유한 차분 (f(x+h) − f(x−h))/2h 으로 "
+        "{node_ko}: 값이 정확한 기울기와 약 {digits}자리까지만 맞습니다. 유한 차분 (f(x+h) − f(x−h))/2h로 "
         "어림한 값으로 보입니다. 이 과제는 국소 기울기의 식(도함수)을 직접 쓰는 것입니다.",
         "{node_en}: your values match the exact gradient to about {digits} digits only, the mark of a "
         "finite-difference estimate (f(x+h) − f(x−h))/2h. The task asks for the derivative itself, written "
