@@ -53,6 +53,11 @@ def probes_for(exercise: Exercise, points: list[Point]) -> list[Probe]:
     by_name = graph.by_name
     probes: list[Probe] = []
     for t, task in enumerate(exercise.tasks):
+        if task.kind in ("descent", "gradient_check"):
+            from grader.grading import routines  # it builds on Probe: imported here, not at the top
+
+            probes += routines.probes(exercise, t, task, points)
+            continue
         for point in points:
             tr = point.trace
             if task.kind in ("forward", "local_grad", "backward"):
@@ -87,7 +92,11 @@ def answers(expected: Expected) -> list[float]:
     return [float(expected)]
 
 
-def guards(probes: list[Probe], tolerance: Tolerance) -> list[tuple[tuple[float, float], ...]]:
+# Kinds judged with a tolerance of their own (routines.py): how far a reply may be from the answer.
+WINDOWS = {"gradient_check": (1e-5, 1e-3), "descent": (1e-9, 1e-6)}
+
+
+def guards(probes: list[Probe], tolerance: Tolerance, kinds: list[str]) -> list[tuple[tuple[float, float], ...]]:
     """Per probe, (value, how far a reply may be from it and pass): what the child must not hold yet.
 
     ``grade trace`` prints every value at a public point, so memory holding it tells the function
@@ -109,9 +118,10 @@ def guards(probes: list[Probe], tolerance: Tolerance) -> list[tuple[tuple[float,
         if probe.point.public:
             found.append(())
             continue
+        atol, rtol = WINDOWS.get(kinds[probe.task], (tolerance.atol, tolerance.rtol))
         found.append(
             tuple(
-                (v, tolerance.atol + tolerance.rtol * abs(v))
+                (v, atol + rtol * abs(v))
                 for i, v in enumerate(answers(probe.expected))
                 if i >= len(known) or v != known[i]
             )
@@ -137,18 +147,20 @@ def call_for(probe_id: int, probe: Probe, task: Task, signature: dict, where: st
         params = {p: probe.point.values[p] for p in task.params or []}
         grads = {p: probe.point.trace.grads[p] for p in task.params or []}
         args = (params, grads, float(task.lr or 0.0))
-    return Call(probe_id, task.function, tuple(args), kwargs, where, reveals)
+    return Call(probe_id, task.function, tuple(args), kwargs, where, echo=task.pure, reveals=reveals)
 
 
-PHASE = {"gradients": 0, "step": 1, "forward": 2, "local_grad": 3, "backward": 4}
+# Whole-graph gradients first (step and gradient_check are handed gradients), then the per-node
+# tasks (each handed the answers of the one before it), then the routines that are handed gradients.
+PHASE = {"gradients": 0, "forward": 1, "local_grad": 2, "backward": 3, "step": 4, "descent": 4, "gradient_check": 4}
 
 
 def flow_order(exercise: Exercise, probes: list[Probe], calls: list[Call]) -> list[Call]:
     """``calls`` (ids index ``probes``) in an order where no input gives away a later check's answer.
 
-    First the natural order: whole-graph tasks (``gradients`` before ``step``, whose inputs are
-    the gradients), forwards in topological order, local gradients, backward calls from the output
-    down; within each, point by point. Then coincidences (``relu(x) = x``: the answer is an input
+    First the natural order: ``gradients``, forwards in topological order, local gradients,
+    backward calls from the output down, then ``step``, ``descent`` and ``gradient_check`` (whose
+    inputs are gradients); within each, point by point. Then coincidences (``relu(x) = x``: the answer is an input
     of another gate) are untangled: a call whose answer is among another call's inputs comes first.
     A cycle left (no safe order exists) is cut at its earliest call; the session then gives the
     call whose answer was already handed over a fresh child.
@@ -240,4 +252,8 @@ def describe_call(task: Task, node: Node | None, n_args: int) -> str:
         names = ["**inputs"]
     if task.kind == "step":
         names = ["params", "grads", "lr"]
+    if task.kind == "descent":
+        names = ["params", "data", "lr", "steps"]
+    if task.kind == "gradient_check":
+        names = ["inputs", "grads"]
     return f"{task.function}({', '.join(names)})"

@@ -13,6 +13,8 @@ on fd RES, one per line; never stdout):
     parent → {"call": {"id", "fn", "args", "kwargs"}}          one call per frame
     child  → {"id", "ok": true, "value": V}                     one reply per call, in order
            | {"id", "ok": false, "kind", "type", "message", "line"}
+             (a call with "echo": true also gets "args_after": [V, ...], its positional arguments
+             as the function left them)
     parent → {"done": true}  (or end of file)
 
 The information-flow rule (docs/sandbox.md): the inputs of a later call can be the reference's
@@ -201,7 +203,10 @@ def run_call(namespace: dict, filename: str, call: dict) -> dict:
     fn = namespace.get(call["fn"])
     try:
         value = fn(*call.get("args", ()), **call.get("kwargs", {}))
-        return {"id": call["id"], "ok": True, "value": encode(value, 0)}
+        reply = {"id": call["id"], "ok": True, "value": encode(value, 0)}
+        if call.get("echo"):  # the arguments as the call left them: the parent tells whether they changed
+            reply["args_after"] = [encode(a, 0) for a in call.get("args", ())]
+        return reply
     except MemoryError:
         return {
             "id": call["id"],

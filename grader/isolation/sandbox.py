@@ -61,6 +61,7 @@ class Call:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     where: str = ""  # for messages: "at point public-1, node e"
+    echo: bool = False  # send the positional arguments back after the call (did the function change them?)
     # What the check expects, as (value, tolerance) pairs: never sent. A value within the tolerance
     # of a number the current child was already given (and that this call's own inputs do not hold)
     # sends the call to a fresh child.
@@ -131,6 +132,7 @@ class CallResult:
     type: str = ""
     message: str = ""
     line: int | None = None
+    args_after: tuple | None = None  # with Call.echo: the positional arguments as the function left them
 
 
 @dataclass(frozen=True)
@@ -330,7 +332,8 @@ class Session:
 
     def _send(self, call: Call) -> None:
         assert self.child is not None
-        self.child.send({"call": {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}})
+        frame = {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}
+        self.child.send({"call": {**frame, "echo": True} if call.echo else frame})
 
     def _receive(self, call: Call) -> CallResult:
         """Read the reply to ``call`` (the oldest in flight); on a fatal stop the child is retired."""
@@ -414,7 +417,9 @@ def _decode_call(frame: dict, call: Call) -> CallResult:
     if frame.get("id") != call.id or type(frame.get("ok")) is not bool:
         raise ProtocolError(f"expected the reply to call {call.id}")
     if frame["ok"]:
-        return CallResult(call.id, True, value=decode_value(frame.get("value"), 0))
+        after = frame.get("args_after")
+        after = tuple(decode_value(a, 0) for a in after[:8]) if call.echo and isinstance(after, list) else None
+        return CallResult(call.id, True, value=decode_value(frame.get("value"), 0), args_after=after)
     kind = frame.get("kind") if frame.get("kind") in ("exception", "memory", "forbidden") else "exception"
     return CallResult(
         call.id,

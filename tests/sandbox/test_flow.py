@@ -33,7 +33,7 @@ from grader.errors import ExerciseError
 from grader.exercise.loader import check_exercise, load_exercise, validate
 from grader.exercise.points import draw_points
 from grader.exercise.spec import Exercise
-from grader.grading import api
+from grader.grading import api, routines
 from grader.grading.probes import answers, probes_for
 from grader.isolation.sandbox import CallResult, LoadReport, Session, inputs_of
 
@@ -58,6 +58,10 @@ def signatures(ex: Exercise, with_out: bool) -> dict[str, dict]:
             sig.update(varargs=False, varkw=True)
         if task.kind == "step":
             sig.update(varargs=False, params=["params", "grads", "lr"])
+        if task.kind == "descent":
+            sig.update(varargs=False, params=["params", "data", "lr", "steps"])
+        if task.kind == "gradient_check":
+            sig.update(varargs=False, params=["inputs", "grads"])
         found[task.function] = sig
     return found
 
@@ -71,6 +75,13 @@ def reference_reply(ex: Exercise, points, call) -> object:
     if task.kind == "step":
         params, grads, lr = call.args
         return {k: params[k] - lr * grads[k] for k in params}
+    if task.kind == "descent":
+        params, data, _, _ = call.args
+        return routines.losses(ex.built, {**data, **params}, task)
+    if task.kind == "gradient_check":
+        inputs, given = call.args
+        point = next(p for p in points if p.values == inputs)
+        return {w: routines.relative_error(given[w], point.trace.grads[w]) for w in task.wrt}
     op = task.op or ex.built.by_name[task.node].op
     gate, args = GATES[op], tuple(float(a) for a in call.args)
     if task.kind == "forward":
