@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from grader.engine import Node
 from grader.exercise.points import Point
 from grader.exercise.spec import Exercise, Task, Tolerance
-from grader.isolation.sandbox import Call, holds, inputs_of
+from grader.isolation.sandbox import Call, handed, holds, inputs_of
 
 Expected = float | tuple[float, ...] | dict[str, float]
 
@@ -147,7 +147,8 @@ def call_for(probe_id: int, probe: Probe, task: Task, signature: dict, where: st
         params = {p: probe.point.values[p] for p in task.params or []}
         grads = {p: probe.point.trace.grads[p] for p in task.params or []}
         args = (params, grads, float(task.lr or 0.0))
-    return Call(probe_id, task.function, tuple(args), kwargs, where, echo=task.pure, reveals=reveals)
+    public = probe.point.public
+    return Call(probe_id, task.function, tuple(args), kwargs, where, echo=task.pure, reveals=reveals, public=public)
 
 
 # Whole-graph gradients first (step and gradient_check are handed gradients), then the per-node
@@ -185,7 +186,7 @@ def untangle(calls: list[Call]) -> list[Call]:
     Call i must come before call j when a value i's check expects is within its tolerance of an
     input of j (and not of i's own inputs: then i's own arguments already hold it).
     """
-    entries = sorted((v, j) for j, call in enumerate(calls) for v in inputs_of(call))
+    entries = sorted((v, j) for j, call in enumerate(calls) for v in handed(call))
     values = [v for v, _ in entries]
     after: list[set[int]] = [set() for _ in calls]
     waiting = [0] * len(calls)

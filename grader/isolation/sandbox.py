@@ -42,7 +42,7 @@ __all__ = [
 ]
 
 
-AHEAD = 8  # calls in flight in one child: queued in its pipe while it answers an earlier one
+AHEAD = 16  # calls in flight in one child: queued in its pipe while it answers an earlier one
 FORGED = "wrote to the grader's private result channel (a reply came before its question)"
 
 
@@ -66,6 +66,9 @@ class Call:
     # of a number the current child was already given (and that this call's own inputs do not hold)
     # sends the call to a fresh child.
     reveals: tuple[tuple[float, float], ...] = ()
+    # Its inputs are the same for every student and every secret (a public point's): memory holding
+    # them is no better than a constant, so they are not counted as handed over.
+    public: bool = False
 
 
 def numbers(value: Any) -> list[float]:
@@ -77,6 +80,11 @@ def numbers(value: Any) -> list[float]:
     if isinstance(value, dict):
         return [x for v in value.values() for x in numbers(v)]
     return []
+
+
+def handed(call: Call) -> list[float]:
+    """The numbers of ``call`` that count as handed over: none for a call at a public point."""
+    return [] if call.public else inputs_of(call)
 
 
 def inputs_of(call: Call) -> list[float]:
@@ -97,7 +105,7 @@ def holds(values: list[float], target: float, tolerance: float) -> bool:
 
 def answers_any(call: Call, flight) -> bool:
     """Whether an input of ``call`` is the answer of a check still in flight (so it must wait)."""
-    if not any(c.reveals for c in flight):
+    if call.public or not any(c.reveals for c in flight):
         return False
     mine = sorted(inputs_of(call))
     return any(gives_away(mine, c) for c in flight)
@@ -260,45 +268,55 @@ class Session:
         """Run ``calls`` in the current child (started if need be), up to ``AHEAD`` in flight.
 
         A call is sent before the earlier ones are answered only if its inputs answer none of
-        them. Returns the calls left when the child stopped (to run in a fresh one), or None
-        when a fresh child could not even load.
+        them. Calls go out in bursts, one frame each but one write for the burst, once half the
+        window is answered: a write that wakes the child lets it run, so one per call would make
+        every call a round trip again. Returns the calls left when the child stopped (to run in
+        a fresh one), or None when a fresh child could not even load.
         """
         queue, flight = deque(calls), deque()
         while queue or flight:
-            call = queue[0] if queue else None
-            if call is not None and call.fn in self.given_up:
-                queue.popleft()
-                why = self.given_up[call.fn]
-                results[call.id] = CallResult(call.id, False, kind="skipped", message=f"not run: an earlier call {why}")
-                continue
-            if call is not None and not flight:
-                if self.child is not None and gives_away(self.given, call):  # lanes avoid it; a safety net
-                    self._retire()
-                    self.fresh_for_flow += 1
-                    self._flow_child = True
-                if self.child is None:
-                    self.restarts += not self._flow_child
-                    self._flow_child = False
-                    report = self.load()
-                    if not report.ok:  # it loaded before; failing now is the child's environment
-                        for rest in queue:
-                            results[rest.id] = CallResult(
-                                rest.id, False, kind=report.kind or "crash", message=report.message
-                            )
-                        return None
-                if self.child.unsolicited():  # a reply written before its question: forged by student code
-                    self.child.kill("protocol")
-                    self._retire()
+            burst: list[Call] = []
+            while queue and len(flight) <= AHEAD // 2 and len(flight) + len(burst) < AHEAD:
+                call = queue[0]
+                if call.fn in self.given_up:
                     queue.popleft()
-                    results[call.id] = CallResult(call.id, False, kind="forbidden", message=FORGED)
-                    self.given_up[call.fn] = FORGED
+                    why = self.given_up[call.fn]
+                    results[call.id] = CallResult(
+                        call.id, False, kind="skipped", message=f"not run: an earlier call {why}"
+                    )
                     continue
-            if call is not None and (not flight or (len(flight) < AHEAD and not answers_any(call, flight))):
+                if not flight and not burst:
+                    if self.child is not None and gives_away(self.given, call):  # lanes avoid it; a safety net
+                        self._retire()
+                        self.fresh_for_flow += 1
+                        self._flow_child = True
+                    if self.child is None:
+                        self.restarts += not self._flow_child
+                        self._flow_child = False
+                        report = self.load()
+                        if not report.ok:  # it loaded before; failing now is the child's environment
+                            for rest in queue:
+                                results[rest.id] = CallResult(
+                                    rest.id, False, kind=report.kind or "crash", message=report.message
+                                )
+                            return None
+                    if self.child.unsolicited():  # a reply written before its question: forged by student code
+                        self.child.kill("protocol")
+                        self._retire()
+                        queue.popleft()
+                        results[call.id] = CallResult(call.id, False, kind="forbidden", message=FORGED)
+                        self.given_up[call.fn] = FORGED
+                        continue
+                elif answers_any(call, [*flight, *burst]):
+                    break  # it must wait for those answers
                 queue.popleft()
-                for value in inputs_of(call):  # from now on, in the child's reach
+                for value in handed(call):  # from now on, in the child's reach
                     bisect.insort(self.given, value)
-                self._send(call)
-                flight.append(call)
+                burst.append(call)
+            if burst:
+                self._send(burst)
+                flight.extend(burst)
+            if not flight:
                 continue
             done = flight.popleft()
             result = self._receive(done)
@@ -326,14 +344,18 @@ class Session:
                 lanes.append([])
                 given.append([])
             lanes[number].append(call)
-            for value in inputs_of(call):
+            for value in handed(call):
                 bisect.insort(given[number], value)
         return lanes  # an empty first lane: every call wanted a fresh child
 
-    def _send(self, call: Call) -> None:
+    def _send(self, calls: list[Call]) -> None:
+        """One frame per call, all in one write."""
         assert self.child is not None
-        frame = {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}
-        self.child.send({"call": {**frame, "echo": True} if call.echo else frame})
+        frames = []
+        for call in calls:
+            frame = {"id": call.id, "fn": call.fn, "args": list(call.args), "kwargs": call.kwargs}
+            frames.append({"call": {**frame, "echo": True} if call.echo else frame})
+        self.child.send(*frames)
 
     def _receive(self, call: Call) -> CallResult:
         """Read the reply to ``call`` (the oldest in flight); on a fatal stop the child is retired."""

@@ -8,11 +8,14 @@ guard), a fake child that answers every call as the reference would (the worst c
 student's values flow into the end-to-end rounds), and a log of which child got which call.
 The log is then checked with code of its own, against the expected values of ``probes_for``.
 
-The rule has three exceptions, where memory tells the function nothing it cannot know already:
-a check at a public point (``grade trace`` prints all its values), a check whose answer is the
-same at every point of the run, a public one included (a local gradient of ``add`` is 1), and a
-check whose own inputs hold its answer (``relu(x) = x`` for x > 0, a zero upstream gradient giving
-a zero answer).
+Public points are the same for every student and every secret (``grade trace`` prints all their
+values), so the rule is about the others: no number of a call at a non-public point equals the
+answer of a check at a non-public point that the child has not answered yet. Numbers handed over
+at public points (and the end-to-end rounds, which run there) are no better than constants.
+Two more exceptions, where memory tells the function nothing it cannot know already: a check
+whose answer is the same at every point of the run, a public one included (a local gradient of
+``add`` is 1), and a check whose own inputs hold its answer (``relu(x) = x`` for x > 0, a zero
+upstream gradient giving a zero answer).
 
 Walked: every course exercise, and 200 random graphs (seeded) built to collide: inputs drawn on a
 coarse grid (equal values on several inputs), constants, fan-out, relu on both sides of 0, every
@@ -120,8 +123,8 @@ def recording_session(ex: Exercise, points, with_out: bool, log: list):
             self.child = FakeChild()
             return LoadReport(True, functions=signatures(ex, with_out))
 
-        def _send(self, call) -> None:
-            log.append(("send", self.children, call))
+        def _send(self, calls) -> None:
+            log.extend(("send", self.children, call) for call in calls)
 
         def _receive(self, call) -> CallResult:
             log.append(("answer", self.children, call))
@@ -177,6 +180,8 @@ def leaks(ex: Exercise, points, log: list) -> list[str]:
                         bisect.insort(unanswered, (answer, call.id))
                         widest = max(widest, tol.atol + tol.rtol * abs(answer))
                 continue
+            if call.id >= EFFECT_IDS or probes[call.id].point.public:
+                continue  # the same numbers for every student and secret: no better than a constant
             for value in inputs_of(call):
                 lo = bisect.bisect_left(unanswered, (value - widest - 1e-300, -1))
                 for answer, other in unanswered[lo:]:
