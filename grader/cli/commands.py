@@ -520,13 +520,18 @@ def site(
             writer.writerows(sorted((s, base_url + p) for s, p in report.reports.items()))
         err.print(f"wrote {links}: {len(report.reports)} student link(s); keep it private")
     page = report.dashboard or "index.html"
-    if not serve:
+    if serve:
+        _serve(out_dir, page, port)
+    else:
         out.print((out_dir / page).resolve().as_uri())
-        return
+
+
+def _serve(folder: Path, page: str, port: int) -> None:
+    """Serve a built site on 127.0.0.1 until Ctrl-C; print the page's address."""
     from grader.site.serve import server
 
     try:
-        httpd = server(out_dir, port)
+        httpd = server(folder, port)
     except OSError as exc:
         raise UsageError(f"--serve: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0") from None
     out.print(f"http://127.0.0.1:{httpd.server_address[1]}/{page}")
@@ -548,6 +553,10 @@ def demo(
         bool,
         typer.Option("--practice/--no-practice", help="Exercise pages with the in-browser editor (on by default)."),
     ] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the site on http://127.0.0.1 (Ctrl-C stops).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve.")] = 8000,
 ) -> None:
     """Grade the sample class shipped with the grader into SQLite and build its feedback site.
 
@@ -563,8 +572,14 @@ def demo(
     built = site_data.build(workdir / "grades.db", workdir / "site", lang=_lang(lang), practice=practice)
     err.print(built.summary())
     err.print(f"gradebook: {(workdir / 'grades.db').resolve()}")
-    err.print("open the site:")
-    out.print((workdir / "site" / (built.dashboard or "index.html")).resolve().as_uri())
+    page = built.dashboard or "index.html"
+    if serve:
+        _serve(workdir / "site", page, port)
+    else:
+        if practice:
+            err.print(f"to practise in the browser, serve it: grade demo --dir {workdir} --serve")
+        err.print("open the site:")
+        out.print((workdir / "site" / page).resolve().as_uri())
     raise typer.Exit(1 if summary["faults"] else 0)
 
 
