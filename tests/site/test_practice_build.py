@@ -74,12 +74,17 @@ def test_turning_practice_off_removes_its_files(book, secret_env, tmp_path):
 
 
 def _bodies(solution: Path) -> list[str]:
-    """Each function body of a reference solution, as its source lines (comments and blank lines dropped)."""
+    """The body of each task function of a reference solution, as its source lines (comments and blank
+    lines dropped). Helpers are left out: a stable sigmoid is the reference engine's own, which every
+    student has (the package is theirs) and which the site's engine needs."""
+    from grader.exercise.loader import find_exercise
+
+    tasks = {t.function for t in find_exercise(solution.stem, ROOT / "exercises").tasks}
     source = solution.read_text(encoding="utf-8")
     lines = source.splitlines()
     out = []
     for node in ast.walk(ast.parse(source)):
-        if isinstance(node, ast.FunctionDef):
+        if isinstance(node, ast.FunctionDef) and node.name in tasks:
             body = [ln.strip() for ln in lines[node.body[0].lineno - 1 : node.end_lineno]]
             body = [ln for ln in body if ln and not ln.startswith("#") and not ln.startswith(('"""', "'''"))]
             if body and body != ["raise NotImplementedError"]:
