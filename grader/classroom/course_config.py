@@ -55,6 +55,7 @@ class Course(_Model):
     name: str | None = None
     secret_file: str | None = None
     exercises: str | None = None
+    roster: str | None = None  # the class list (roster.py), relative to this file
     policy: Literal["best", "last"] = "best"
     timezone: str | None = None
     deadline: datetime | date | None = None

@@ -460,6 +460,26 @@ def export(
 
 
 @app.command()
+def collect(
+    archive: Annotated[Path, typer.Argument(help="The LMS's download-all zip (Canvas, Moodle), or its folder.")],
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="The submissions folder to write.")] = Path("submissions"),
+    times: Annotated[
+        Path | None, typer.Option("--times", help="Submission times: Canvas Submissions API JSON, or a CSV.")
+    ] = None,
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    exercises: ExercisesDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """An LMS's "download all submissions" archive into SUBMISSIONS_DIR/<student>/<item> and manifest.csv."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.collect(archive, roster, out_dir, times, course_file, exercises, as_json))
+
+
+@app.command()
 def site(
     db: Annotated[Path, typer.Option("--db", help="The gradebook.")] = Path("grades.db"),
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the site into.")] = Path("_site"),
