@@ -480,6 +480,27 @@ def collect(
 
 
 @app.command()
+def override(
+    student: Annotated[str | None, typer.Argument(help="Student id (alone: their history).")] = None,
+    item: Annotated[str | None, typer.Argument(help="Exercise or quiz id.")] = None,
+    score: Annotated[float | None, typer.Argument(help="The score that counts, in the item's points.")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why: shown to the student, kept in the history.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="End the override in force (with --reason).")] = False,
+    db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The class list (default: course.yaml's).")] = None,
+    exercises: ExercisesDir = None,
+) -> None:
+    """Set a student's score for an item by hand, with a reason (kept in the history, exported, shown,
+    surviving regrades); --clear ends it; without a SCORE, list the overrides."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.override(student, item, score, reason, clear, db, course_file, roster, exercises))
+
+
+@app.command()
 def site(
     db: Annotated[Path, typer.Option("--db", help="The gradebook.")] = Path("grades.db"),
     out_dir: Annotated[Path, typer.Option("--out", help="Folder to write the site into.")] = Path("_site"),

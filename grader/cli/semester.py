@@ -65,3 +65,73 @@ def collect(
         out.print(f"next: grade batch {out_dir}")
     left_out = {"unknown_student", "ambiguous_student", "anonymous", "unknown_item", "wrong_type", "refused"}
     return 1 if left_out & set(summary["problems"]) else 0
+
+
+def override(
+    student: str | None,
+    item: str | None,
+    score: float | None,
+    reason: str | None,
+    clear: bool,
+    db: Path,
+    course_file: Path | None,
+    roster_file: Path | None,
+    exercises: Path | None,
+) -> int:
+    """Set, clear or list manual scores (overrides.py); exit 2 for an unknown student, item or score."""
+    from grader.classroom import overrides
+    from grader.classroom import semester as context
+    from grader.classroom.gradebook import Gradebook
+
+    out, err = _consoles()
+    with Gradebook(db, create=False) as gb:
+        if score is None and not clear:
+            rows = overrides.history(gb, student, item)
+            for o in rows:
+                what = "cleared" if o.score is None else f"{o.score:g}"
+                out.print(f"{o.set_at}  {o.student}  {o.item}  {what}  {o.reason}  ({o.set_by or '?'})", markup=False)
+            err.print(f"{len(rows)} override(s) in the history; {len(overrides.in_force(gb))} in force")
+            return 0
+        if student is None or item is None:
+            raise UsageError("grade override STUDENT ITEM SCORE --reason TEXT (or STUDENT ITEM --clear --reason TEXT)")
+        if clear and score is not None:
+            raise UsageError("give a SCORE or --clear, not both")
+        ctx = context.semester(course_file, exercises, roster_file)
+        student = _known_student(gb, ctx, student)
+        maximum = _item_maximum(gb, ctx, item)
+        if score is not None and score > maximum + 1e-9:
+            raise UsageError(f"{item} is worth {maximum:g}: a score of {score:g} is more than that")
+        row = overrides.set_score(gb, student, item, score, reason or "")
+    if row.score is None:
+        err.print(f"{student} {item}: override cleared ({row.reason}); the graded attempts count again")
+    else:
+        err.print(f"{student} {item}: {row.score:g} / {maximum:g}, set by {row.set_by or 'you'}: {row.reason}")
+    return 0
+
+
+def _known_student(gb, ctx, student: str) -> str:
+    try:
+        student = ctx.normalize(student)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    known = (
+        set(ctx.roster.ids())
+        if ctx.roster is not None
+        else {s for (s,) in gb.db.execute("SELECT DISTINCT student FROM submissions")}
+    )
+    if student not in known:
+        where = f"the roster ({ctx.roster.path})" if ctx.roster is not None else "the gradebook"
+        raise UsageError(f"'{student}' is not in {where}")
+    return student
+
+
+def _item_maximum(gb, ctx, item: str) -> float:
+    maxima = gb.item_max_scores()
+    if item in maxima:
+        return maxima[item]
+    if ctx.catalog.kind(item) is None:
+        close = ctx.catalog.suggest(item)
+        raise UsageError(
+            f"'{item}' is not an exercise or quiz of the course" + (f" (did you mean {close}?)" if close else "")
+        )
+    return float(ctx.catalog.exercise(item, "").max_score)

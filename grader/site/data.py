@@ -33,6 +33,7 @@ class Counted:
     max_score: float
     late_days: int
     status: str
+    override: object = None  # grader.classroom.overrides.Override: the instructor's score replaces final
 
 
 @dataclass
@@ -207,6 +208,9 @@ def build(
         for s in scored(book, crs):
             groups[s.attempt.student][s.attempt.item].append(s)
         counted = {s: {i: _counted(crs, g) for i, g in items.items()} for s, items in groups.items()}
+        manual = _apply_overrides(book, counted)
+        for student in enrolled(book):  # on the roster, nothing handed in: a page saying so, a row of blanks
+            counted.setdefault(student, {})
         known = list(exercises) + list(quizzes)
         items = known + sorted({i for s in counted.values() for i in s} - set(known))
         stats = {i: ItemStats() for i in items}
@@ -217,7 +221,7 @@ def build(
                     _facts(stats[c.item], student, c, facts[c.result_id])
         tokens = {s: site.report_token(secret, s) for s in counted}
         named = {**exercises, **quizzes}
-        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs)
+        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual)
         report = site.write_pages(pages, out, site.environment(), extra_files={"r/index.html": _EMPTY})
     report.reports = {s: f"r/{t}.html" for s, t in tokens.items()}
     report.dashboard = None if students_only else "dashboard.html"
@@ -231,11 +235,34 @@ _EMPTY = (
 ).encode()
 
 
+def _apply_overrides(book, counted: dict) -> dict[str, dict]:
+    """The instructor's scores (overrides.py) in place of the counted ones; returns those with no attempt."""
+    from grader.classroom.overrides import in_force
+
+    alone: dict[str, dict] = {}
+    for (student, item), o in in_force(book).items():
+        c = counted.get(student, {}).get(item)
+        if c is None:
+            alone.setdefault(student, {})[item] = o
+        else:
+            c.final, c.override = o.score, o
+    return alone
+
+
+def enrolled(book) -> list[str]:
+    """The roster's students as the last batch recorded them (``meta roster``), in order."""
+    text = book.meta("roster")
+    return [s["id"] for s in json.loads(text)] if text else []
+
+
 def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
     return {i: text_pair(exercises[i].title) if i in exercises else pair(i) for i in items}
 
 
-def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs) -> list[site.Page]:
+def _pages(
+    book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual=None
+) -> list[site.Page]:
+    manual = manual or {}
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
     digests = {i: named[i].digest if i in named else "" for i in items}
@@ -268,13 +295,15 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
             common,
             student,
             {i: (digests.get(i), c.result_id, [a.__dict__ for a in c.attempts]) for i, c in per_item.items()},
+            {i: c.override.__dict__ for i, c in per_item.items() if c.override},
+            {i: o.__dict__ for i, o in manual.get(student, {}).items()},
         )
         pages.append(
             site.Page(
                 f"r/{tokens[student]}.html",
                 "report.html.j2",
                 key,
-                lambda s=student: _report_context(book, exercises, items, counted[s], s, common),
+                lambda s=student: _report_context(book, exercises, items, counted[s], s, common, manual.get(s, {})),
             )
         )
     if not students_only:
@@ -291,7 +320,9 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
     return pages
 
 
-def _report_context(book, exercises, items, per_item: dict[str, Counted], student: str, common: dict) -> dict:
+def _report_context(
+    book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, manual=None
+) -> dict:
     shown = []
     for item in (i for i in items if i in per_item):
         c = per_item[item]
@@ -315,9 +346,10 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
                 "status": c.status,
                 "history": c.attempts,
                 "view": view,
+                "override": c.override,
             }
         )
-    total = sum(c.final for c in per_item.values())
+    total = sum(c.final for c in per_item.values()) + sum(o.score for o in (manual or {}).values())
     top = sum(c.max_score for c in per_item.values())
     return {
         **common,
@@ -325,7 +357,8 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
         "items": shown,
         "total": _num(total),
         "total_max": _num(top),
-        "missing": [i for i in items if i not in per_item and common["titles"].get(i)],
+        "missing": [i for i in items if i not in per_item and i not in (manual or {}) and common["titles"].get(i)],
+        "manual": manual or {},
     }
 
 
