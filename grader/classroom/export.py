@@ -32,9 +32,10 @@ from typing import Any, TextIO
 from grader.classroom.course_config import Course, Late
 from grader.classroom.gradebook import Attempt, Gradebook
 from grader.classroom.overrides import Override, in_force
+from grader.classroom.roster import recorded
 from grader.errors import UsageError
 
-FORMATS = ("csv", "jsonl", "gradescope")
+FORMATS = ("csv", "jsonl", "gradescope", "canvas", "moodle")  # the last two: lms_export.py
 CSV_STYLES = ("generic", "canvas")
 MAX_FAILED_SHOWN = 6
 HIDDEN_NOTE = (
@@ -84,7 +85,7 @@ def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
 def scored(gb: Gradebook, course: Course, student: str | None = None, item: str | None = None) -> Iterator[Scored]:
     for a in gb.attempts(student, item):
         raw = a.score if a.status == "graded" else 0.0
-        final, late = course.final_score(a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at))
+        final, late = course.final_score(a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.student)
         yield Scored(a, final, late)
 
 
@@ -145,7 +146,7 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
         writer.writerow(["    Points Possible", "", "", "", "", *(num(maxima[i]) for i in items)])
     else:
         writer.writerow(["student", *items, "total"])
-    rows = 0
+    rows, seen = 0, set()
     for student, group in groupby(grades(gb, course, policy), key=lambda g: g.student):
         finals = {g.item: g.final for g in group}
         cells = [num(finals[i]) if i in finals else "" for i in items]
@@ -154,6 +155,12 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
         else:
             writer.writerow([student, *cells, num(sum(finals.values()))])
         rows += 1
+        seen.add(student)
+    for s in recorded(gb):  # enrolled, nothing graded: a row all the same (roster.py)
+        if s.id not in seen:
+            blank = [""] * len(items)
+            writer.writerow([s.id, "", s.id, "", "", *blank] if style == "canvas" else [s.id, *blank, "0"])
+            rows += 1
     return rows
 
 

@@ -160,3 +160,11 @@ def student_id(value: str) -> str:
     if not valid_student(text):
         raise ValueError(f"'{value}' is not a valid student id (letters, digits, . _ - @ +)")
     return text
+
+
+def recorded(gradebook) -> list[Student]:
+    """The class list the last ``grade batch`` recorded in the gradebook (``meta roster``), or none."""
+    import json
+
+    text = gradebook.meta("roster")
+    return [Student(**s) for s in json.loads(text)] if text else []

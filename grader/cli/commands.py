@@ -266,6 +266,15 @@ def batch(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT (--executor dask).")
     ] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    only_student: Annotated[
+        list[str] | None, typer.Option("--student", help="Only this student's files (repeatable; with --regrade).")
+    ] = None,
+    only_item: Annotated[
+        list[str] | None, typer.Option("--item", help="Only this item's files (repeatable; with --regrade).")
+    ] = None,
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
     from grader.classroom import batch as batch_mod
@@ -276,6 +285,9 @@ def batch(
         submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
+    from grader.cli import semester
+
+    semester.narrow(options, roster, only_student, only_item)
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     report, live = _batch_progress(quiet)
@@ -289,6 +301,7 @@ def batch(
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
+        semester.print_roster(summary)
     if (summary.get("isolation") or {}).get("notice"):
         err.print(summary["isolation"]["notice"], style="yellow", markup=False, highlight=False)
     if summary["interrupted"]:
@@ -408,7 +421,7 @@ def _print_summary(s: dict) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or gradescope.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl, gradescope, canvas or moodle.")],
     db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
     out_path: Annotated[
         Path | None,
@@ -425,6 +438,9 @@ def export(
     csv_style: Annotated[str, typer.Option("--csv-style", help="generic (Moodle, Sakai) or canvas.")] = "generic",
     student: Annotated[str | None, typer.Option(help="Only this student (gradescope).")] = None,
     item: Annotated[str | None, typer.Option(help="Only this item (gradescope).")] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="canvas, moodle: the class list (default: the last batch's).")
+    ] = None,
 ) -> None:
     """Export grades: csv (one row per student), jsonl (every attempt), gradescope (results.json)."""
     import contextlib
@@ -439,6 +455,11 @@ def export(
         raise UsageError(f"--policy must be best or last, not '{policy}'")
     with Gradebook(db, create=False) as gb:
         course = ex.stored_course(gb, load_course(course_file) if course_file else None)
+        if fmt in ("canvas", "moodle"):
+            from grader.cli import semester
+
+            semester.export_lms(gb, course, fmt, out_path, roster, policy)
+            return
         if fmt == "gradescope":
             written = ex.write_gradescope(gb, course, out_path or Path("gradescope"), student, item, policy)
             err.print(f"wrote {len(written)} results.json file(s) under {out_path or Path('gradescope')}")

@@ -135,3 +135,58 @@ def _item_maximum(gb, ctx, item: str) -> float:
             f"'{item}' is not an exercise or quiz of the course" + (f" (did you mean {close}?)" if close else "")
         )
     return float(ctx.catalog.exercise(item, "").max_score)
+
+
+def narrow(options, roster_file: Path | None, students: list[str] | None, items: list[str] | None) -> None:
+    """``grade batch``'s semester options: the roster, and --student/--item to grade (or regrade) a few."""
+    from grader.classroom import semester as context
+    from grader.classroom.roster import student_id
+
+    options.roster = context.find_roster(options.course, roster_file)
+    if students:
+        try:
+            options.only_students = {student_id(s) for s in students}
+        except ValueError as exc:
+            raise UsageError(f"--student: {exc}") from None
+    if items:
+        options.only_items = set(items)
+
+
+def print_roster(summary: dict) -> None:
+    roster = summary.get("roster")
+    if not roster:
+        return
+    _, err = _consoles()
+    nothing, strangers = roster["nothing_from"], roster["not_on_roster"]
+    err.print(f"roster: {roster['enrolled']} enrolled, {nothing['count']} handed in nothing (they count 0)")
+    if nothing["count"]:
+        err.print("    " + ", ".join(nothing["examples"][:10]) + (" …" if nothing["count"] > 10 else ""), markup=False)
+    if strangers["count"]:
+        err.print(f"[yellow]not on the roster[/]: {strangers['count']}: " + ", ".join(strangers["examples"][:10]))
+
+
+def export_lms(gb, course, style: str, out_path: Path | None, roster_file: Path | None, policy: str | None) -> None:
+    """``grade export --format canvas|moodle``: written whole or not at all."""
+    import io
+    import sys
+
+    from grader.classroom.export import atomic_write
+    from grader.classroom.lms_export import write_lms
+    from grader.classroom.roster import load_roster, student_id
+
+    _, err = _consoles()
+    roster = load_roster(roster_file, student_id) if roster_file else None
+    buffer = io.StringIO()
+    done = write_lms(gb, course, buffer, style, roster, policy)
+    if out_path is None:
+        sys.stdout.write(buffer.getvalue())
+    else:
+        atomic_write(out_path, buffer.getvalue())
+    err.print(
+        f"{style}: {done.rows} student row(s){f' to {out_path}' if out_path else ''}; {done.missing} cell(s) 0 "
+        f"(nothing handed in, deadline passed), {done.not_due} left empty (nothing yet, not due)"
+    )
+    if done.not_on_roster:
+        err.print(
+            f"[yellow]left out, not on the roster[/]: {len(done.not_on_roster)}: " + ", ".join(done.not_on_roster[:10])
+        )
