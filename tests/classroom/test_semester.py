@@ -114,7 +114,7 @@ def test_site_has_a_page_for_a_student_who_handed_in_nothing(course):
     secret.chmod(0o600)
     proc = grade(tmp, "site", "--out", "site", "--lang", "en", "--links", "links.csv", "--exercises", str(EXERCISES))
     assert proc.returncode == 0, proc.stderr
-    links = dict(csv.reader(open(tmp / "links.csv")))
+    links = dict(csv.reader(io.StringIO((tmp / "links.csv").read_text())))
     assert "s3" in links
     page = (tmp / "site" / links["s3"]).read_text()
     assert '<span class="who">s3</span>' in page and "No graded submission yet." in page
