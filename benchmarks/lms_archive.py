@@ -69,7 +69,8 @@ def make(out: Path, students: int, lms: str, items: list[str], seed: int = 7) ->
             if 0.95 < roll <= 0.97:
                 name = item.replace("0", "", 1)  # exercise4.py: misnamed
             late = rng.random() < 0.1
-            when = DEADLINE + timedelta(hours=rng.randint(1, 72)) if late else DEADLINE - timedelta(hours=rng.randint(1, 200))
+            hours = rng.randint(1, 72) if late else -rng.randint(1, 200)
+            when = DEADLINE + timedelta(hours=hours)
             file_id += 1
             if lms == "canvas":
                 if rng.random() < 0.05:  # resubmitted: the earlier upload of the same name makes Canvas rename
