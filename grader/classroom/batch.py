@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.classroom.context import remember_course
 from grader.classroom.course_config import Course, Secret
 from grader.classroom.discover import Found, Problems, discover, show
 from grader.classroom.executor import LocalExecutor, default_jobs
@@ -37,6 +38,7 @@ from grader.classroom.gradebook import Gradebook, Key, iso_utc
 from grader.classroom.summary import class_overview
 from grader.errors import UsageError
 from grader.exercise import shipped as course
+from grader.exercise import where
 from grader.exercise.loader import exercise_dirs, load_exercise, resolve
 from grader.exercise.points import draw_points, secret_seed
 from grader.grading.api import MAX_SOURCE_BYTES
@@ -243,10 +245,8 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
     folder = opts.submissions
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder (expected SUBMISSIONS_DIR/<student>/<exercise>.py)")
-    exercises_dir = opts.exercises_dir
-    if exercises_dir is None and opts.course.exercises and opts.course.path:
-        exercises_dir = opts.course.path.parent / opts.course.exercises
-    catalog = Catalog(exercises_dir)
+    place = where.exercises(opts.exercises_dir, opts.course.path)  # the one rule (grader.exercise.where)
+    catalog = Catalog(place.path)
     opts.course.check_items({item for item in opts.course.items if catalog.kind(item)})
     problems = Problems()
     found = discover(folder, catalog, opts.course.zone, _quiet_names(folder, opts), problems)
@@ -254,7 +254,7 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
     started = time.monotonic()
     with Gradebook(opts.db) as gb:
         _check_secret(gb, sid, opts)
-        gb.set_meta("course", opts.course.model_dump_json())
+        remember_course(gb, opts.course)
         batch_id = gb.start_batch(socket.gethostname(), os.getpid(), str(folder.resolve()), __version__, sid)
         jobs, up_to_date = _plan(found, catalog, gb, opts, sid, problems)
         progress = Progress(len(jobs))
@@ -274,6 +274,7 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
             interrupted = True
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
+        summary["exercises"] = {"folder": str(place.path), "from": place.source}
         if hasattr(executor, "describe"):  # a Dask cluster: its worker threads, not this machine's cores
             summary["executor"] = executor.describe()
             summary["jobs"] = summary["executor"]["threads"]

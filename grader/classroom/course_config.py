@@ -154,11 +154,12 @@ def load_course(path: Path) -> Course:
 
 
 def find_course(explicit: Path | None) -> Course:
-    """``--course FILE``, else ``./course.yaml`` if there is one, else the defaults (policy best, no deadlines)."""
-    if explicit is not None:
-        return load_course(explicit)
-    default = Path("course.yaml")
-    return load_course(default) if default.is_file() else Course()
+    """``--course FILE``, else ``./course.yaml`` if there is one (``grader.exercise.where``), else the
+    defaults (policy best, no deadlines)."""
+    from grader.exercise.where import course_file
+
+    found = course_file(explicit)
+    return load_course(found) if found is not None else Course()
 
 
 # --------------------------------------------------------------------------- the secret

@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -69,11 +70,10 @@ class Grade:
 
 
 def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
-    """``--course`` if given, else the course the last batch ran with, else the defaults."""
-    if explicit is not None:
-        return explicit
-    text = gb.meta("course")
-    return Course.model_validate_json(text) if text else Course()
+    """``explicit`` if given, else the course the last batch ran with, else the defaults."""
+    from grader.classroom.context import stored_course as stored
+
+    return explicit if explicit is not None else stored(gb)
 
 
 def scored(gb: Gradebook, course: Course, student: str | None = None, item: str | None = None) -> Iterator[Scored]:
@@ -311,6 +311,32 @@ def write_gradescope(
         atomic_write(out, json.dumps({"score": 0.0, "output": NOTHING_FOUND, "tests": []}) + "\n")
         written.append(out)
     return written
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at ``path`` whole when the block ends, or not at all: written to a
+    temporary file beside it, then renamed over it (``os.replace``); a failure or a kill mid-way
+    leaves the old file as it was."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name to --out")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder for --out")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as open() would have made it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -75,14 +75,13 @@ def _counted(crs, group: list) -> Counted:
     return Counted(a.item, views, a.result_id, chosen.final, a.max_score, chosen.late.days, a.status)
 
 
-def secret_for(book, secret_file: Path | None, crs):
+def secret_for(book, ctx, crs):
     """The course secret, which must be the one the gradebook was graded with: report links depend on it."""
     from grader.classroom.batch import DEMO_SECRET, secret_id
-    from grader.classroom.course_config import find_secret
 
     stored = book.meta("secret_id")
     try:
-        secret = find_secret(secret_file, crs).value
+        secret = ctx.secret(crs).value
     except UsageError:
         if stored == secret_id(DEMO_SECRET):  # the packaged sample class, graded with the public demo secret
             return DEMO_SECRET
@@ -190,19 +189,18 @@ def build(
     secret_file: Path | None = None,
     exercises_dir: Path | None = None,
 ) -> site.BuildReport:
-    from grader.classroom.course_config import load_course
-    from grader.classroom.export import scored, stored_course
+    from grader.classroom.context import context
+    from grader.classroom.export import scored
     from grader.classroom.gradebook import Gradebook
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
     theme = site.theme_digest()
-    with Gradebook(db, create=False) as book:
-        crs = stored_course(book, load_course(course_file) if course_file else None)
-        secret = secret_for(book, secret_file, crs)
-        if exercises_dir is None and crs.exercises and crs.path:
-            exercises_dir = crs.path.parent / crs.exercises
-        exercises, quizzes = catalog(exercises_dir)
+    ctx = context(exercises_dir, course_file, secret_file, db)
+    with Gradebook(ctx.db, create=False) as book:
+        crs = ctx.course_for(book)
+        secret = secret_for(book, ctx, crs)
+        exercises, quizzes = catalog(ctx.exercises_dir)
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for s in scored(book, crs):
             groups[s.attempt.student][s.attempt.item].append(s)
