@@ -275,6 +275,7 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
         summary["exercises"] = {"folder": str(place.path), "from": place.source}
+        summary["file_times"] = file_times(found, opts.course)
         if hasattr(executor, "describe"):  # a Dask cluster: its worker threads, not this machine's cores
             summary["executor"] = executor.describe()
             summary["jobs"] = summary["executor"]["threads"]
@@ -284,6 +285,20 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         summary["rate"] = round(progress.done / summary["seconds"], 1) if summary["seconds"] > 0 else None
         gb.finish_batch(batch_id, {k: summary[k] for k in ("found", "graded", "up_to_date", "faults", "interrupted")})
     return summary
+
+
+def file_times(found: list[Found], course: Course) -> dict[str, Any]:
+    """The files dated by their modification time (no manifest row), and how many of them, and of
+    whose students, that made late: a copy of the folder carries today's time."""
+    dated = [f for f in found if f.time_source == "mtime"]
+    late = [f for f in dated if course.lateness(f.item, f.submitted_at).days > 0]
+    return {
+        "files": len(dated),
+        "late_files": len(late) if course.late.from_file_times else 0,
+        "late_students": len({f.student for f in late}) if course.late.from_file_times else 0,
+        "counted": course.late.from_file_times,
+        "would_be_late": len(late),
+    }
 
 
 def _executor(opts: Options, catalog: Catalog):

@@ -79,7 +79,9 @@ def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
 def scored(gb: Gradebook, course: Course, student: str | None = None, item: str | None = None) -> Iterator[Scored]:
     for a in gb.attempts(student, item):
         raw = a.score if a.status == "graded" else 0.0
-        final, late = course.final_score(a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at))
+        final, late = course.final_score(
+            a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.time_source
+        )
         yield Scored(a, final, late)
 
 

@@ -371,6 +371,18 @@ def _print_summary(s: dict) -> None:
     out.print(f"secret: {s['secret']['source']} (id {s['secret']['id']}); policy: {s['policy']}")
     if s.get("exercises"):
         out.print(f"exercises: {s['exercises']['folder']} (from {s['exercises']['from']})", markup=False)
+    ft = s.get("file_times") or {}
+    if ft.get("files"):
+        made = (
+            f"that made {ft['late_files']} file(s) of {ft['late_students']} student(s) late"
+            if ft["counted"]
+            else f"not counted as late (late.from_file_times: false; {ft['would_be_late']} would have been)"
+        )
+        out.print(
+            f"[yellow]file times:[/] {ft['files']} file(s) had no manifest.csv row and are dated by their "
+            f"modification time; {made}. A copied file carries the copy's time: give a manifest.csv, or set "
+            "late.from_file_times: false in course.yaml."
+        )
     if s["statuses"]:
         kinds = ", ".join(f"{k} {n}" for k, n in s["errors_by_kind"].items())
         out.print(

@@ -94,7 +94,10 @@ def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
         return out
     if node.id == "sequence":  # yaml.SequenceNode
         return [_walk(loader, item, (*at, i), lines, path) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # a timestamp that is no date (2026-02-30), an out-of-range number
+        raise ExerciseError(path, lines[at], dotted(at), f"'{node.value}' is not a valid value ({exc})") from None
 
 
 def dotted(at: Path_) -> str:

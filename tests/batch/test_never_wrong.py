@@ -1,0 +1,183 @@
+"""Issue 13, "Grades that must never be silently wrong": one test per numbered case of the batch,
+the gradebook and the exports (each failed before its fix)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import sqlite3
+
+import nbformat
+import pytest
+
+from grader.classroom import export
+from grader.classroom.course_config import Course, load_course
+from grader.classroom.gradebook import Gradebook
+from grader.errors import ExerciseError, GraderError, UsageError
+from tests.batch.helpers import (
+    EXERCISES,
+    batch_env,
+    grade_cmd,
+    run_grade,
+    solution,
+    summary_of,
+    write_class,
+    wrong,
+)
+
+
+# --------------------------------------------------------------------------- 1. notebooks in a batch
+
+
+def test_1_batch_grades_notebook_submissions(tmp_path, run_batch):
+    from tests.notebook.helpers import filled_stub
+
+    folder = write_class(
+        tmp_path / "class",
+        {
+            ("s1", "exercise04.ipynb"): nbformat.writes(filled_stub("exercise04")),
+            ("s2", "exercise04.py"): wrong("exercise04"),
+        },
+    )
+    summary = run_batch(folder)
+    assert summary["found"] == 2 and summary["graded"] == 2, summary["problems"]
+    assert "stray_file" not in summary["problems"]
+    with Gradebook(tmp_path / "grades.db") as gb:
+        got = {a.student: (a.status, a.score, a.max_score) for a in gb.attempts()}
+    assert got["s1"][0] == "graded" and got["s1"][1] == got["s1"][2] > 0
+    assert got["s2"][1] < got["s2"][2]
+
+
+def test_1_gradescope_script_copies_notebooks():
+    from tests.batch.helpers import ROOT
+
+    script = (ROOT / "examples" / "gradescope" / "run_autograder").read_text(encoding="utf-8")
+    assert "-name '*.ipynb'" in script
+
+
+# --------------------------------------------------------------------------- 3. deadlines
+
+
+@pytest.mark.parametrize(
+    ("text", "line", "key", "says"),
+    [
+        ("name: x\ndeadline: 20260315\n", 2, "deadline", "ISO 8601"),
+        ("name: x\nitems:\n  exercise01: {deadline: 2026-02-30}\n", 3, "items.exercise01.deadline", "2026-02-30"),
+        ("deadline: '15/03/2026'\n", 1, "deadline", "ISO 8601"),
+        ("deadline: 1741996799.0\n", 1, "deadline", "ISO 8601"),
+    ],
+)
+def test_3_a_deadline_is_an_iso_date_or_an_error_naming_file_line_and_key(tmp_path, text, line, key, says):
+    path = tmp_path / "course.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(ExerciseError) as caught:
+        load_course(path)
+    message = str(caught.value)
+    assert message.startswith(f"{path}:{line}: {key}: ") and says in message
+
+
+def test_3_iso_dates_and_datetimes_are_read():
+    from datetime import UTC, datetime, timedelta, timezone
+
+    path_text = (
+        "timezone: Asia/Seoul\ndeadline: 2026-03-15\n"
+        "items:\n  exercise01: {deadline: '2026-03-10T18:00:00+09:00'}\n  exercise02: {deadline: 2026-03-11T12:00:00Z}\n"
+    )
+    import tempfile
+    from pathlib import Path
+
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "course.yaml"
+        path.write_text(path_text, encoding="utf-8")
+        course = load_course(path)
+    kst = timezone(timedelta(hours=9))
+    assert course.deadline_of("exercise03") == datetime(2026, 3, 15, 23, 59, 59, tzinfo=course.zone)
+    assert course.deadline_of("exercise01") == datetime(2026, 3, 10, 18, tzinfo=kst)
+    assert course.deadline_of("exercise02") == datetime(2026, 3, 11, 12, tzinfo=UTC)
+
+
+# --------------------------------------------------------------------------- 4. manifest and file times
+
+
+@pytest.mark.parametrize(
+    ("manifest", "says"),
+    [
+        ("student,item,submitted_at\ns1,exercise04,yesterday\n", "manifest.csv:2: submitted_at: 'yesterday'"),
+        ("student,item,submitted_at\ns1,exercise04\n", "manifest.csv:2: 2 column(s), expected 3"),
+        (b"student,item,submitted_at\ns1,exercise04,2026-03-10T00:00:00Z\n\xff\xfe\n", "manifest.csv:3: not UTF-8"),
+        ("student,item,submitted_at\nbad id!,exercise04,2026-03-10T00:00:00Z\n", "manifest.csv:2: student:"),
+        (None, "manifest.csv: not a regular file"),
+    ],
+)
+def test_4_a_manifest_that_cannot_be_parsed_stops_the_batch(tmp_path, manifest, says):
+    folder = write_class(tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04")})
+    target = folder / "manifest.csv"
+    if manifest is None:
+        target.mkdir()
+    elif isinstance(manifest, bytes):
+        target.write_bytes(manifest)
+    else:
+        target.write_text(manifest, encoding="utf-8")
+    proc = run_grade(grade_cmd(folder, tmp_path / "grades.db"), cwd=tmp_path)
+    assert proc.returncode == 2, proc.stderr
+    assert says in proc.stderr and "Traceback" not in proc.stderr
+    assert not (tmp_path / "grades.db").exists() or _results(tmp_path / "grades.db") == 0  # nothing graded
+
+
+def _results(db) -> int:
+    con = sqlite3.connect(db)
+    try:
+        return con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+    finally:
+        con.close()
+
+
+def test_4_an_unreadable_manifest_stops_the_batch(tmp_path):
+    folder = write_class(tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04")})
+    (folder / "manifest.csv").symlink_to(folder / "nowhere.csv")  # dangling: exists as a name, cannot be read
+    proc = run_grade(grade_cmd(folder, tmp_path / "grades.db"), cwd=tmp_path)
+    assert proc.returncode == 2 and "manifest.csv" in proc.stderr and "Traceback" not in proc.stderr
+
+
+def _course(tmp_path, extra: str = "") -> str:
+    path = tmp_path / "course.yaml"
+    path.write_text(f"deadline: 2026-03-15\nlate: {{penalty_per_day: 0.5, cap: 1{extra}}}\n", encoding="utf-8")
+    return str(path)
+
+
+def test_4_lateness_from_file_times_is_counted_and_printed(tmp_path):
+    folder = write_class(
+        tmp_path / "class",
+        {(s, "exercise04.py"): solution("exercise04") for s in ("s1", "s2", "s3")},
+        manifest=[("s1", "exercise04", "2026-03-10T00:00:00+09:00")],
+    )  # s2 and s3 have no row: dated by their file's time, today, after the deadline
+    course = _course(tmp_path)
+    proc = run_grade(grade_cmd(folder, tmp_path / "g.db", "--course", course), cwd=tmp_path)
+    summary = summary_of(proc)
+    assert summary["file_times"] == {
+        "files": 2,
+        "late_files": 2,
+        "late_students": 2,
+        "counted": True,
+        "would_be_late": 2,
+    }
+    cmd = [c for c in grade_cmd(folder, tmp_path / "g.db", "--course", course) if c != "--json"]
+    printed = run_grade(cmd, cwd=tmp_path).stdout
+    assert "2 file(s) had no manifest.csv row" in printed and "2 file(s) of 2 student(s) late" in printed
+
+
+def test_4_a_course_can_forbid_lateness_from_file_times(tmp_path):
+    folder = write_class(
+        tmp_path / "class",
+        {(s, "exercise04.py"): solution("exercise04") for s in ("s1", "s2")},
+        manifest=[("s1", "exercise04", "2026-03-17T00:00:00+09:00")],  # two days late, by the manifest
+    )
+    course = _course(tmp_path, ", from_file_times: false")
+    summary = summary_of(run_grade(grade_cmd(folder, tmp_path / "g.db", "--course", course), cwd=tmp_path))
+    assert summary["file_times"]["counted"] is False and summary["file_times"]["late_files"] == 0
+    with Gradebook(tmp_path / "g.db") as gb:
+        finals = {g.student: (g.final, g.late.days) for g in export.grades(gb, load_course(tmp_path / "course.yaml"))}
+    full = finals["s2"][0]
+    assert finals["s2"] == (full, 0)  # dated by its file (today): not late under this course
+    assert finals["s1"][1] > 0 and finals["s1"][0] < full  # the manifest's lateness still counts
