@@ -265,13 +265,16 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         executor = _executor(opts, catalog)
         executor.start(len(jobs))  # forked now, before the caller's progress display starts a thread
         report(progress)
+        replies = executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs))
         try:
             with _sigterm_as_interrupt():
-                for reply in executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs)):
+                for reply in replies:
                     _store(reply, jobs, gb, opts, sid, batch_id, progress, statuses, kinds, faults)
                     report(progress)
         except KeyboardInterrupt:
             interrupted = True
+        finally:  # also when the gradebook cannot take a result (a full disk): the workers stop now
+            getattr(replies, "close", lambda: None)()
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
         summary["exercises"] = {"folder": str(place.path), "from": place.source}

@@ -16,7 +16,9 @@ grading the same file at once store it once (INSERT OR IGNORE); ``--regrade`` re
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -140,15 +142,48 @@ class Gradebook:
         if path.parent and not path.parent.exists():
             raise UsageError(f"{path.parent}: no such folder for the gradebook")
         self.path = path
+        self.read_only = False
         try:
-            self.db = sqlite3.connect(str(path), timeout=BUSY_MS / 1000, isolation_level=None)
+            self.db = self._connect(create)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-            self._wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            self._check()
+            if not self.read_only:
+                self._wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+                if create:
+                    self._probe_write()
+        except GradebookError:
+            raise
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"{path}: not a gradebook this grader can open ({exc})") from None
+            raise GradebookError(path, exc, "cannot be opened") from None
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Read and write; on read-only storage a writer is refused at once and a reader (export, site)
+        opens the file immutable (nothing can be writing it there)."""
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        writable = os.access(folder, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))
+        if writable:
+            return sqlite3.connect(str(self.path), timeout=BUSY_MS / 1000, isolation_level=None)
+        if create:
+            raise GradebookError(self.path, "a read-only file or folder", "cannot be written")
+        self.read_only = True
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None)
+
+    def _check(self) -> None:
+        """Refuse a damaged file before anything is read from or written into it (``quick_check``: every
+        page and index is sound; about a second per GB)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        rows = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            raise GradebookError(self.path, " ".join(rows).replace("\n", " ")[:300], "is damaged")
+
+    def _probe_write(self) -> None:
+        """A writer learns now, not after grading, that the file or its folder is read-only."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.db.close()
@@ -414,10 +449,47 @@ class _Transaction:
         return self.db
 
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is None:
-            self.db.execute("COMMIT")
-        elif self.db.in_transaction:
-            self.db.execute("ROLLBACK")
+        try:
+            if kind is None:
+                self.db.execute("COMMIT")
+                return
+        except sqlite3.DatabaseError as failed:
+            kind, exc = type(failed), failed
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self.db.execute("ROLLBACK")
+        if isinstance(exc, sqlite3.DatabaseError):  # a full disk, a read-only file, a damaged page
+            name = self.db.execute("PRAGMA database_list").fetchone()[2] if _alive(self.db) else "the gradebook"
+            raise GradebookError(Path(name), exc, "was not written") from None
+
+
+def _alive(db: sqlite3.Connection) -> bool:
+    try:
+        db.execute("SELECT 1")
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+class GradebookError(UsageError):
+    """The gradebook cannot be opened, read or written: said plainly (exit 2), never a traceback.
+    What was committed before stays; nothing half-written is left (each result is one transaction)."""
+
+    def __init__(self, path: Path, cause, what: str):
+        text = str(cause)
+        if "full" in text:
+            hint = "the disk is full: free some space, then run the same command again (nothing graded is lost)"
+        elif "readonly" in text or "read-only" in text or "permission" in text.lower():
+            hint = "it is read-only here: use a writable copy (--db), or make the file and its folder writable"
+        elif what == "is damaged" or "malformed" in text or "not a database" in text:
+            what = "is damaged"
+            hint = (
+                "nothing was written to it. Restore it from a backup, or salvage it with "
+                f"`sqlite3 {path} .recover | sqlite3 recovered.db` and pass --db recovered.db"
+            )
+        else:
+            hint = "nothing was written to it"
+        super().__init__(f"{path}: the gradebook {what} ({text}): {hint}")
 
 
 # --------------------------------------------------------------------------- rows from a verdict

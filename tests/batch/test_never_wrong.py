@@ -181,3 +181,174 @@ def test_4_a_course_can_forbid_lateness_from_file_times(tmp_path):
     full = finals["s2"][0]
     assert finals["s2"] == (full, 0)  # dated by its file (today): not late under this course
     assert finals["s1"][1] > 0 and finals["s1"][0] < full  # the manifest's lateness still counts
+
+
+# --------------------------------------------------------------------------- 5. an atomic export
+
+
+def test_5_a_failing_export_leaves_the_old_file_whole(tmp_path, run_batch, monkeypatch):
+    from typer.testing import CliRunner
+
+    from grader.cli.commands import app
+
+    folder = write_class(tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04")})
+    run_batch(folder)
+    out = tmp_path / "grades.csv"
+    out.write_text("the export of last week\n", encoding="utf-8")
+
+    def half_then_fail(gb, course, target, *args, **kwargs):
+        target.write("student,exercise04,total\ns1,")
+        target.flush()
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(export, "write_csv", half_then_fail)
+    args = ["export", "--db", str(tmp_path / "grades.db"), "--format", "csv", "--out", str(out)]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code != 0
+    assert out.read_text(encoding="utf-8") == "the export of last week\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["class", "grades.csv", "grades.db", *_wal(tmp_path)]
+    monkeypatch.undo()
+    assert CliRunner().invoke(app, args).exit_code == 0
+    assert out.read_text(encoding="utf-8").splitlines()[1].startswith("s1,4")
+
+
+def _wal(folder) -> list[str]:
+    return sorted(p.name for p in folder.iterdir() if p.name.startswith("grades.db-"))
+
+
+# --------------------------------------------------------------------------- 6. a damaged, read-only or full gradebook
+
+
+def _graded(tmp_path, run_batch, students: int = 6):
+    files = {(f"s{i}", "exercise04.py"): f"# {i}\n" + solution("exercise04") for i in range(students)}
+    folder = write_class(tmp_path / "class", files)
+    run_batch(folder, db=tmp_path / "grades.db")
+    con = sqlite3.connect(tmp_path / "grades.db")
+    con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    con.close()
+    return folder
+
+
+def test_6_garbage_in_the_middle_of_the_gradebook_is_refused_and_left_alone(tmp_path, run_batch):
+    folder = _graded(tmp_path, run_batch)
+    db = tmp_path / "grades.db"
+    raw = bytearray(db.read_bytes())
+    middle = len(raw) // 2
+    raw[middle : middle + 3000] = bytes((i * 37 + 11) % 256 for i in range(3000))
+    db.write_bytes(bytes(raw))
+    (folder / "s9").mkdir()
+    (folder / "s9" / "exercise04.py").write_text(solution("exercise04"), encoding="utf-8")
+    for cmd in (grade_cmd(folder, db), ["export", "--db", str(db), "--format", "csv"]):
+        if cmd[0] == "export":
+            import sys
+
+            cmd = [sys.executable, "-m", "grader.cli", *cmd]
+        proc = run_grade(cmd, cwd=tmp_path)
+        assert proc.returncode == 2, proc.stderr
+        assert "the gradebook is damaged" in proc.stderr and ".recover" in proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert db.read_bytes() == bytes(raw)  # nothing written into it
+
+
+def test_6_a_full_disk_mid_batch_stops_cleanly_and_loses_nothing(tmp_path, run_batch, monkeypatch):
+    from grader.classroom import gradebook
+
+    folder = _graded(tmp_path, run_batch, students=2)
+    for i in range(2, 8):
+        write_class(folder, {(f"s{i}", "exercise04.py"): f"# {i}\n" + solution("exercise04")})
+    original, calls = gradebook.Gradebook.record, []
+
+    def record(self, key, **kwargs):
+        calls.append(key.student)
+        if len(calls) > 3:
+            with self.transaction():
+                self.db.execute("INSERT INTO meta VALUES ('half', 'a write')")
+                raise sqlite3.OperationalError("database or disk is full")
+        return original(self, key, **kwargs)
+
+    monkeypatch.setattr(gradebook.Gradebook, "record", record)
+    with pytest.raises(UsageError, match="disk is full: free some space, then run the same command again"):
+        run_batch(folder, db=tmp_path / "grades.db")
+    monkeypatch.undo()
+    con = sqlite3.connect(tmp_path / "grades.db")
+    assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    assert con.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 2 + 3  # what was committed stays
+    assert con.execute("SELECT COUNT(*) FROM meta WHERE key = 'half'").fetchone()[0] == 0  # rolled back
+    con.close()
+    summary = run_batch(folder, db=tmp_path / "grades.db")
+    assert (summary["graded"], summary["up_to_date"]) == (3, 5)
+
+
+def _mount_tmpfs(folder, size_kb: int) -> bool:
+    import os
+    import subprocess
+
+    folder.mkdir()
+    if os.geteuid() != 0:
+        return False
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size_kb}k", "tmpfs", str(folder)], capture_output=True)
+    return done.returncode == 0
+
+
+def _umount(folder) -> None:
+    import subprocess
+
+    subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+def test_6_a_real_full_disk(tmp_path, run_batch):
+    folder = _graded(tmp_path, run_batch, students=2)
+    small = tmp_path / "small"
+    if not _mount_tmpfs(small, 420):
+        pytest.skip("mounting a tiny tmpfs needs root (the simulated full disk above runs everywhere)")
+    try:
+        (small / "grades.db").write_bytes((tmp_path / "grades.db").read_bytes())
+        (small / "pad").write_bytes(b"\0" * 200 * 1024)
+        for i in range(2, 30):
+            write_class(folder, {(f"s{i}", "exercise04.py"): f"# {i}\n" + solution("exercise04")})
+        proc = run_grade(grade_cmd(folder, small / "grades.db"), cwd=tmp_path)
+        assert proc.returncode == 2 and "the disk is full" in proc.stderr and "Traceback" not in proc.stderr
+        con = sqlite3.connect(small / "grades.db")
+        assert con.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        kept = con.execute("SELECT COUNT(*) FROM results").fetchone()[0]
+        con.close()
+        assert kept >= 2
+        import subprocess
+
+        subprocess.run(["mount", "-o", "remount,size=16m", str(small)], check=True)  # space freed
+        summary = summary_of(run_grade(grade_cmd(folder, small / "grades.db"), cwd=tmp_path))
+        assert summary["graded"] + summary["up_to_date"] == 30 and summary["faults"] == 0
+    finally:
+        _umount(small)
+
+
+def test_6_a_read_only_gradebook_is_refused_for_writing_and_still_exported(tmp_path, run_batch):
+    import os
+    import subprocess
+    import sys
+
+    folder = _graded(tmp_path, run_batch, students=2)
+    ro = tmp_path / "ro"
+    if _mount_tmpfs(ro, 2048):
+        (ro / "grades.db").write_bytes((tmp_path / "grades.db").read_bytes())
+        subprocess.run(["mount", "-o", "remount,ro", str(ro)], check=True)
+    elif os.geteuid() != 0:
+        (ro / "grades.db").write_bytes((tmp_path / "grades.db").read_bytes())
+        (ro / "grades.db").chmod(0o444)
+        ro.chmod(0o555)
+    else:
+        pytest.skip("root without mount: nothing is read-only to root")
+    try:
+        before = (ro / "grades.db").read_bytes()
+        proc = run_grade(grade_cmd(folder, ro / "grades.db"), cwd=tmp_path)
+        assert proc.returncode == 2 and "read-only" in proc.stderr and "Traceback" not in proc.stderr
+        exported = run_grade(
+            [sys.executable, "-m", "grader.cli", "export", "--db", str(ro / "grades.db"), "--format", "csv"],
+            cwd=tmp_path,
+        )
+        assert exported.returncode == 0, exported.stderr
+        assert exported.stdout.splitlines()[0] == "student,exercise04,total" and len(exported.stdout.splitlines()) == 3
+        assert (ro / "grades.db").read_bytes() == before
+    finally:
+        _umount(ro)
+        ro.chmod(0o755)
