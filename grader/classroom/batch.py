@@ -242,6 +242,7 @@ def _works(
 def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict[str, Any]:
     """Grade the folder into the gradebook; return the summary (see ``summarize``)."""
     report = report or (lambda _p: None)
+    check_scheduler(opts)
     folder = opts.submissions
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder (expected SUBMISSIONS_DIR/<student>/<exercise>.py)")
@@ -302,6 +303,30 @@ def file_times(found: list[Found], course: Course) -> dict[str, Any]:
         "counted": course.late.from_file_times,
         "would_be_late": len(late),
     }
+
+
+SCHEDULER = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(?::(?P<port>\d{1,5}))?/?")
+
+
+def check_scheduler(opts: Options) -> None:
+    """The executor's options, checked before anything starts: a Dask address without a port would
+    otherwise wait for a connection that never comes, then end in Dask's own traceback."""
+    if opts.executor not in ("local", "dask"):
+        raise UsageError(f"--executor {opts.executor}: unknown (local or dask)")
+    if opts.executor == "local":
+        if opts.scheduler:
+            raise UsageError("--scheduler is for --executor dask")
+        return
+    if not opts.scheduler:
+        raise UsageError("--executor dask needs --scheduler tcp://HOST:PORT (the Dask scheduler's address)")
+    found = SCHEDULER.fullmatch(opts.scheduler.strip())
+    if found is None or (found["scheme"] or "tcp") not in ("tcp", "tls", "ws", "wss", "inproc", "ucx"):
+        raise UsageError(f"--scheduler {opts.scheduler}: not an address; expected tcp://HOST:PORT")
+    if found["scheme"] not in ("inproc", "ucx") and not found["port"]:
+        raise UsageError(
+            f"--scheduler {opts.scheduler}: no port; the Dask scheduler's address is tcp://HOST:PORT, "
+            f"e.g. --scheduler tcp://{found['host']}:8786 (8786 is Dask's default)"
+        )
 
 
 def _executor(opts: Options, catalog: Catalog):

@@ -352,3 +352,24 @@ def test_6_a_read_only_gradebook_is_refused_for_writing_and_still_exported(tmp_p
     finally:
         _umount(ro)
         ro.chmod(0o755)
+
+
+# --------------------------------------------------------------------------- 13. a scheduler without a port
+
+
+@pytest.mark.parametrize("address", ["localhost", "tcp://localhost", "tcp://10.0.0.5/", "ftp://host:21"])
+def test_13_a_scheduler_address_without_a_port_stops_at_once(tmp_path, address):
+    folder = write_class(tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04")})
+    cmd = grade_cmd(folder, tmp_path / "g.db", "--executor", "dask", "--scheduler", address)
+    proc = run_grade(cmd, cwd=tmp_path, timeout=50)  # before the fix: 60 s of waiting, then a traceback
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+    assert f"--scheduler {address}:" in proc.stderr and ("tcp://HOST:PORT" in proc.stderr)
+    assert not (tmp_path / "g.db").exists()  # stopped before the gradebook was touched
+
+
+def test_13_good_addresses_pass_the_check():
+    from grader.classroom import batch
+    from grader.classroom.course_config import Secret
+
+    for address in ("tcp://localhost:8786", "localhost:8786", "tls://[::1]:8786", "inproc://x"):
+        batch.check_scheduler(batch.Options(EXERCISES, Secret("s", "t"), executor="dask", scheduler=address))
