@@ -241,7 +241,7 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
         site.Page(
             "index.html",
             "index.html.j2",
-            site.key_of("index", theme, common, digests),
+            site.key_of("index", theme, common, digests, len(counted)),  # the count shown on it
             lambda: {
                 **common,
                 "exercises": [(i, titles[i], exercises[i].max_score) for i in exercises],
