@@ -122,6 +122,13 @@ class Catalog:
                 self._exercises[item] = (ex, draw_points(ex, secret_seed(secret, ex.id), hidden=True))
         return self._exercises[item][0]
 
+    def items(self) -> dict[str, dict[str, Any]]:
+        """Each loaded item as it is now: its digest (which results are current), maximum and kind."""
+        return {
+            item: {"digest": m.digest, "max_score": m.max_score, "kind": self.kind(item)}
+            for item, (m, _pts) in self._exercises.items()
+        }
+
     def preload(self) -> dict[str, tuple]:
         """Each loaded item's (model, hidden points) by resolved path, for workers forked from here."""
         return {str(Path(m.path).resolve()): (m, pts) for m, pts in self._exercises.values() if m.path}
@@ -258,6 +265,9 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         remember_course(gb, opts.course)
         batch_id = gb.start_batch(socket.gethostname(), os.getpid(), str(folder.resolve()), __version__, sid)
         jobs, up_to_date = _plan(found, catalog, gb, opts, sid, problems)
+        for item in opts.course.items:  # listed in course.yaml: part of the course's total even if unsubmitted
+            catalog.exercise(item, opts.secret.value)
+        gb.set_items(catalog.items())
         progress = Progress(len(jobs))
         statuses: Counter = Counter()
         kinds: Counter = Counter()

@@ -366,9 +366,29 @@ class Gradebook:
 
     # ------------------------------------------------------------------ reading
 
+    # ------------------------------------------------------------------ the course's items as graded
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """item -> {"digest", "max_score", "kind"}: each item as the last batch found its file."""
+        text = self.meta("items")
+        return json.loads(text) if text else {}
+
+    def set_items(self, found: dict[str, dict[str, Any]]) -> None:
+        """Remember the items a batch graded against (merged: an item it did not see keeps its entry)."""
+        with self.transaction():
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'items'").fetchone()
+            merged = {**(json.loads(row[0]) if row else {}), **found}
+            self.db.execute(
+                "INSERT INTO meta VALUES ('items', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (json.dumps(merged, sort_keys=True),),
+            )
+
     def attempts(self, student: str | None = None, item: str | None = None) -> Iterator[Attempt]:
-        """Every attempt with its current result (the latest grading), by student, item, then time."""
-        where, args = [], []
+        """Every attempt with its current result, by student, item, then time. The current result is
+        the one for the item's exercise as the last batch found it (``items``), so that a change
+        reverted is graded by the reverted exercise again; the latest grading only where none is."""
+        current = json.dumps({k: v.get("digest") for k, v in self.items().items()})
+        where, args = [], [current]
         if student is not None:
             where.append("s.student = ?")
             args.append(student)
@@ -377,8 +397,11 @@ class Gradebook:
             args.append(item)
         sql = f"""
             WITH current AS (
-                SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.submission_id ORDER BY r.id DESC) AS rn
-                FROM results r)
+                SELECT r.*, ROW_NUMBER() OVER (
+                    PARTITION BY r.submission_id ORDER BY COALESCE(r.exercise_digest = d.value, 0) DESC, r.id DESC
+                ) AS rn
+                FROM results r JOIN submissions s2 ON s2.id = r.submission_id
+                LEFT JOIN json_each(?) d ON d.key = s2.item)
             SELECT s.student, s.item,
                    ROW_NUMBER() OVER (PARTITION BY s.student, s.item ORDER BY s.submitted_at, s.id) AS attempt,
                    s.submitted_at, s.time_source, c.status, c.score, c.max_score, c.error_kind, c.graded_at,
@@ -411,7 +434,12 @@ class Gradebook:
         )
 
     def item_max_scores(self) -> dict[str, float]:
-        """Every item with a result, and its maximum score (from its latest grading)."""
+        """Every item with a result, and its maximum score (as the last batch found it, else from its
+        latest grading)."""
+        graded = self._graded_max_scores()
+        return {**graded, **{k: v["max_score"] for k, v in self.items().items() if k in graded}}
+
+    def _graded_max_scores(self) -> dict[str, float]:
         rows = self.db.execute(
             "SELECT s.item, r.max_score FROM results r JOIN submissions s ON s.id = r.submission_id "
             "WHERE r.id IN (SELECT MAX(r2.id) FROM results r2 JOIN submissions s2 "

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import sqlite3
 
 import nbformat
@@ -373,3 +374,40 @@ def test_13_good_addresses_pass_the_check():
 
     for address in ("tcp://localhost:8786", "localhost:8786", "tls://[::1]:8786", "inproc://x"):
         batch.check_scheduler(batch.Options(EXERCISES, Secret("s", "t"), executor="dask", scheduler=address))
+
+
+# --------------------------------------------------------------------------- 2. the exercise as it is now
+
+
+def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_path):
+    import shutil
+
+    exercises = tmp_path / "exercises"
+    shutil.copytree(EXERCISES, exercises)
+    original = (exercises / "exercise04.yaml").read_text(encoding="utf-8")
+    folder = write_class(
+        tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04"), ("s2", "exercise04.py"): wrong("exercise04")}
+    )
+    db = tmp_path / "grades.db"
+
+    def batch() -> dict:
+        cmd = [c if c != str(EXERCISES) else str(exercises) for c in grade_cmd(folder, db)]
+        return summary_of(run_grade(cmd, cwd=tmp_path))
+
+    def exported() -> str:
+        import sys
+
+        cmd = [sys.executable, "-m", "grader.cli", "export", "--db", str(db), "--format", "csv"]
+        return run_grade(cmd, cwd=tmp_path).stdout
+
+    assert batch()["graded"] == 2
+    before = exported()
+    tasks = original.index("tasks:")  # every task worth ten times more: the grades change with the exercise
+    changed = original[:tasks] + re.sub(r"score: (\d+)", r"score: \g<1>0", original[tasks:])
+    assert changed != original
+    (exercises / "exercise04.yaml").write_text(changed, encoding="utf-8")
+    assert batch()["graded"] == 2 and exported() != before
+    (exercises / "exercise04.yaml").write_text(original, encoding="utf-8")  # reverted
+    again = batch()
+    assert (again["graded"], again["up_to_date"]) == (0, 2)
+    assert exported() == before
