@@ -104,6 +104,16 @@ def grades(
         yield Grade(who, what, chosen.attempt, len(attempts), chosen.final, chosen.late)
 
 
+def course_items(gb: Gradebook) -> dict[str, float]:
+    """The course's items and their maximum scores, in natural order: every item the batches graded
+    against or course.yaml lists (``Gradebook.items``) and any other item with a result. A student's
+    total is out of their sum; an item a student did not hand in counts 0 and is shown as missing."""
+    maxima = gb.item_max_scores()
+    for item, info in gb.items().items():
+        maxima.setdefault(item, float(info["max_score"]))
+    return {item: maxima[item] for item in sorted(maxima, key=natural)}
+
+
 def natural(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -120,8 +130,8 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
     """One row per student; returns the number of students written."""
     if style not in CSV_STYLES:
         raise UsageError(f"--csv-style must be one of {', '.join(CSV_STYLES)}, not '{style}'")
-    maxima = gb.item_max_scores()
-    items = sorted(maxima, key=natural)
+    maxima = course_items(gb)  # an item nobody handed in yet is a column too: empty cells, 0 in the total
+    items = list(maxima)
     writer = csv.writer(out, lineterminator="\n")
     if style == "canvas":
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items])

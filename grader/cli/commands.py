@@ -403,7 +403,7 @@ def _print_summary(s: dict) -> None:
             out.print(f"    … {info['count'] - 3} more")
     if s["items"]:
         table = Table(title=f"the class now ({s['policy']} attempt, late penalties applied)")
-        for col in ("item", "students", "mean", "median", "full marks", "zero", "0 → full"):
+        for col in ("item", "students", "missing", "mean", "median", "full marks", "zero", "0 → full"):
             table.add_column(col, justify="left" if col in ("item", "0 → full") else "right")
         for item, d in s["items"].items():
             peak = max(d["histogram"]) or 1
@@ -411,13 +411,20 @@ def _print_summary(s: dict) -> None:
             table.add_row(
                 item,
                 str(d["students"]),
-                f"{d['mean']:g}/{d['max_score']:g}",
-                f"{d['median']:g}",
+                str(d.get("missing", 0)),
+                f"{d['mean']:g}/{d['max_score']:g}" if d["mean"] is not None else f"—/{d['max_score']:g}",
+                f"{d['median']:g}" if d["median"] is not None else "—",
                 str(d["full"]),
                 str(d["zero"]),
                 spark,
             )
         out.print(table)
+        t = s.get("totals") or {}
+        if t.get("students"):
+            out.print(
+                f"totals: mean {t['mean']:g}, median {t['median']:g} out of {t['out_of']:g} "
+                "(the whole course; a missing item counts 0)"
+            )
     hard = [t for t in s["hardest_tasks"] if t["failed"]]
     if hard:
         out.print("tasks most students failed:")

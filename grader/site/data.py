@@ -236,6 +236,11 @@ def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
 def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs) -> list[site.Page]:
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
+    from grader.classroom.export import course_items
+
+    course = course_items(book)  # what every total is out of; a missing item counts 0
+    common["course_items"] = {i: course[i] for i in course}
+    common["course_total"] = _num(sum(course.values()))
     digests = {i: named[i].digest if i in named else "" for i in items}
     pages = [
         site.Page(
@@ -316,14 +321,15 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
             }
         )
     total = sum(c.final for c in per_item.values())
-    top = sum(c.max_score for c in per_item.values())
+    course = common["course_items"]
+    top = sum(course.values()) + sum(c.max_score for i, c in per_item.items() if i not in course)
     return {
         **common,
         "student": student,
         "items": shown,
         "total": _num(total),
-        "total_max": _num(top),
-        "missing": [i for i in items if i not in per_item and common["titles"].get(i)],
+        "total_max": _num(top),  # the course's total, not only what was handed in
+        "missing": [i for i in course if i not in per_item],  # each counted 0
     }
 
 
@@ -375,6 +381,7 @@ def _dashboard_context(exercises, items, counted, stats, tokens, common) -> dict
                     for c in cells
                 ],
                 "total": _num(sum(c.final for c in per.values())),
+                "missing": [i for i in common["course_items"] if i not in per],
             }
         )
     mistakes = all_mistakes.most_common()

@@ -411,3 +411,37 @@ def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_p
     again = batch()
     assert (again["graded"], again["up_to_date"]) == (0, 2)
     assert exported() == before
+
+
+# --------------------------------------------------------------------------- 10. totals out of the course
+
+
+def test_10_a_missing_item_counts_zero_out_of_the_course_total(tmp_path):
+    import sys
+
+    course = tmp_path / "course.yaml"
+    course.write_text("items:\n  exercise05: {deadline: 2026-12-31}\n", encoding="utf-8")  # nobody handed it in
+    folder = write_class(
+        tmp_path / "class",
+        {
+            ("s1", "exercise04.py"): solution("exercise04"),
+            ("s1", "exercise08.py"): solution("exercise08"),
+            ("s2", "exercise04.py"): solution("exercise04"),  # exercise08 missing
+        },
+    )
+    db = tmp_path / "grades.db"
+    summary = summary_of(run_grade(grade_cmd(folder, db, "--course", str(course)), cwd=tmp_path))
+    from grader.exercise.loader import find_exercise
+
+    top = {i: find_exercise(i, EXERCISES).max_score for i in ("exercise04", "exercise05", "exercise08")}
+    assert summary["totals"]["out_of"] == sum(top.values())
+    assert summary["items"]["exercise08"]["missing"] == 1 and summary["items"]["exercise05"]["missing"] == 2
+    assert summary["totals"]["mean"] == (top["exercise04"] * 2 + top["exercise08"]) / 2
+    cmd = [sys.executable, "-m", "grader.cli", "export", "--db", str(db), "--format", "csv", "--course", str(course)]
+    rows = list(csv.DictReader(io.StringIO(run_grade(cmd, cwd=tmp_path).stdout)))
+    by = {r["student"]: r for r in rows}
+    assert list(rows[0]) == ["student", "exercise04", "exercise05", "exercise08", "total"]
+    assert by["s2"]["exercise08"] == "" and by["s2"]["exercise05"] == ""  # missing: empty, and 0 in the total
+    assert float(by["s2"]["total"]) == top["exercise04"]
+    with Gradebook(db) as gb:
+        assert export.course_items(gb) == top
