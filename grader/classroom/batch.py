@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.classroom.context import remember_course
 from grader.classroom.course_config import Course, Secret
 from grader.classroom.discover import Found, Problems, discover, show
 from grader.classroom.executor import LocalExecutor, default_jobs
@@ -37,6 +38,7 @@ from grader.classroom.gradebook import Gradebook, Key, iso_utc
 from grader.classroom.summary import class_overview
 from grader.errors import UsageError
 from grader.exercise import shipped as course
+from grader.exercise import where
 from grader.exercise.loader import exercise_dirs, load_exercise, resolve
 from grader.exercise.points import draw_points, secret_seed
 from grader.grading.api import MAX_SOURCE_BYTES
@@ -122,6 +124,13 @@ class Catalog:
                 ex = load_exercise(found[1])
                 self._exercises[item] = (ex, draw_points(ex, secret_seed(secret, ex.id), hidden=True))
         return self._exercises[item][0]
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """Each loaded item as it is now: its digest (which results are current), maximum and kind."""
+        return {
+            item: {"digest": m.digest, "max_score": m.max_score, "kind": self.kind(item)}
+            for item, (m, _pts) in self._exercises.items()
+        }
 
     def preload(self) -> dict[str, tuple]:
         """Each loaded item's (model, hidden points) by resolved path, for workers forked from here."""
@@ -243,13 +252,12 @@ def _works(
 def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict[str, Any]:
     """Grade the folder into the gradebook; return the summary (see ``summarize``)."""
     report = report or (lambda _p: None)
+    check_scheduler(opts)
     folder = opts.submissions
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder (expected SUBMISSIONS_DIR/<student>/<exercise>.py)")
-    exercises_dir = opts.exercises_dir
-    if exercises_dir is None and opts.course.exercises and opts.course.path:
-        exercises_dir = opts.course.path.parent / opts.course.exercises
-    catalog = Catalog(exercises_dir)
+    place = where.exercises(opts.exercises_dir, opts.course.path)  # the one rule (grader.exercise.where)
+    catalog = Catalog(place.path)
     named = set(opts.course.items) | {i for per in opts.course.extensions.values() for i in per}
     opts.course.check_items({item for item in named if catalog.kind(item)})
     if opts.roster is not None:
@@ -272,11 +280,14 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
     started = time.monotonic()
     with Gradebook(opts.db) as gb:
         _check_secret(gb, sid, opts)
-        gb.set_meta("course", opts.course.model_dump_json())
+        remember_course(gb, opts.course)
         if opts.roster is not None:
             gb.set_meta("roster", roster_json(opts.roster))
         batch_id = gb.start_batch(socket.gethostname(), os.getpid(), str(folder.resolve()), __version__, sid)
         jobs, up_to_date = _plan(found, catalog, gb, opts, sid, problems)
+        for item in opts.course.items:  # listed in course.yaml: part of the course's total even if unsubmitted
+            catalog.exercise(item, opts.secret.value)
+        gb.set_items(catalog.items())
         progress = Progress(len(jobs))
         statuses: Counter = Counter()
         kinds: Counter = Counter()
@@ -285,15 +296,20 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         executor = _executor(opts, catalog)
         executor.start(len(jobs))  # forked now, before the caller's progress display starts a thread
         report(progress)
+        replies = executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs))
         try:
             with _sigterm_as_interrupt():
-                for reply in executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs)):
+                for reply in replies:
                     _store(reply, jobs, gb, opts, sid, batch_id, progress, statuses, kinds, faults)
                     report(progress)
         except KeyboardInterrupt:
             interrupted = True
+        finally:  # also when the gradebook cannot take a result (a full disk): the workers stop now
+            getattr(replies, "close", lambda: None)()
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
+        summary["exercises"] = {"folder": str(place.path), "from": place.source}
+        summary["file_times"] = file_times(found, opts.course)
         if hasattr(executor, "describe"):  # a Dask cluster: its worker threads, not this machine's cores
             summary["executor"] = executor.describe()
             summary["jobs"] = summary["executor"]["threads"]
@@ -303,6 +319,44 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         summary["rate"] = round(progress.done / summary["seconds"], 1) if summary["seconds"] > 0 else None
         gb.finish_batch(batch_id, {k: summary[k] for k in ("found", "graded", "up_to_date", "faults", "interrupted")})
     return summary
+
+
+def file_times(found: list[Found], course: Course) -> dict[str, Any]:
+    """The files dated by their modification time (no manifest row), and how many of them, and of
+    whose students, that made late: a copy of the folder carries today's time."""
+    dated = [f for f in found if f.time_source == "mtime"]
+    late = [f for f in dated if course.lateness(f.item, f.submitted_at).days > 0]
+    return {
+        "files": len(dated),
+        "late_files": len(late) if course.late.from_file_times else 0,
+        "late_students": len({f.student for f in late}) if course.late.from_file_times else 0,
+        "counted": course.late.from_file_times,
+        "would_be_late": len(late),
+    }
+
+
+SCHEDULER = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(?::(?P<port>\d{1,5}))?/?")
+
+
+def check_scheduler(opts: Options) -> None:
+    """The executor's options, checked before anything starts: a Dask address without a port would
+    otherwise wait for a connection that never comes, then end in Dask's own traceback."""
+    if opts.executor not in ("local", "dask"):
+        raise UsageError(f"--executor {opts.executor}: unknown (local or dask)")
+    if opts.executor == "local":
+        if opts.scheduler:
+            raise UsageError("--scheduler is for --executor dask")
+        return
+    if not opts.scheduler:
+        raise UsageError("--executor dask needs --scheduler tcp://HOST:PORT (the Dask scheduler's address)")
+    found = SCHEDULER.fullmatch(opts.scheduler.strip())
+    if found is None or (found["scheme"] or "tcp") not in ("tcp", "tls", "ws", "wss", "inproc", "ucx"):
+        raise UsageError(f"--scheduler {opts.scheduler}: not an address; expected tcp://HOST:PORT")
+    if found["scheme"] not in ("inproc", "ucx") and not found["port"]:
+        raise UsageError(
+            f"--scheduler {opts.scheduler}: no port; the Dask scheduler's address is tcp://HOST:PORT, "
+            f"e.g. --scheduler tcp://{found['host']}:8786 (8786 is Dask's default)"
+        )
 
 
 def _executor(opts: Options, catalog: Catalog):

@@ -6,7 +6,7 @@
     policy: best                      # best | last: which attempt of a student counts
     timezone: Asia/Seoul              # for deadlines and manifest times written without an offset
     deadline: 2026-03-13T23:59:59     # default deadline of every item (optional)
-    late: {penalty_per_day: 0.1, cap: 0.5, grace_minutes: 10}
+    late: {penalty_per_day: 0.1, cap: 0.5, grace_minutes: 10, from_file_times: true}
     items:
       exercise01: {deadline: 2026-03-10}           # a date alone means the end of that day
       exercise06: {deadline: 2026-03-12T18:00:00+09:00, penalty_per_day: 0.2}
@@ -14,14 +14,17 @@
     extensions:                       # per student and item: days added, or a new deadline
       s2026007: {exercise03: 3, exercise04: 2026-03-20}
 
-A late attempt loses ``penalty_per_day`` of the item's maximum score for every started day after
+Deadlines are ISO 8601 dates or date-times only (``20260315`` is an error, not a Unix time). A
+late attempt loses ``penalty_per_day`` of the item's maximum score for every started day after
 the deadline (and the grace period), at most ``cap`` of it in total; a score never goes below 0.
+A file without a manifest.csv row is dated by its modification time unless ``from_file_times: false``.
 Errors are reported like the exercises': ``course.yaml:7: late.cap: ...`` (exit code 2).
 """
 
 from __future__ import annotations
 
 import math
+import re
 import os
 import stat
 from dataclasses import dataclass
@@ -54,8 +57,37 @@ class LateRule(_Model):
     grace_minutes: float | None = Field(default=None, ge=0, le=7 * 24 * 60)
 
 
+ISO_TIME = re.compile(r"\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?\s*(Z|[+-]\d{2}(:?\d{2})?)?)?")
+
+
+def _iso(value):
+    """A deadline is an ISO 8601 date or date-time; anything else (``20260315``, read by YAML as a
+    number, would be a Unix time in 1970) is an error naming the file, line and key."""
+    if value is None or isinstance(value, (datetime, date)):
+        return value
+    if isinstance(value, str) and ISO_TIME.fullmatch(value.strip()):
+        text = value.strip()
+        try:
+            return date.fromisoformat(text) if len(text) == 10 else datetime.fromisoformat(text)
+        except ValueError as exc:
+            raise ValueError(f"'{text}' is not a valid date or time ({exc})") from None
+    raise ValueError(
+        f"{value!r} is not an ISO 8601 date or date-time: write 2026-03-15 (the end of that day), "
+        "2026-03-15T18:00:00 (the course's time zone) or 2026-03-15T18:00:00+09:00"
+    )
+
+
+Deadline = Annotated[datetime | date | None, BeforeValidator(_iso)]
+
+
+class CourseLate(LateRule):
+    # A file without a manifest.csv row is dated by its modification time; false: such a file is
+    # never late (a copied folder carries the copy's time, which would make everyone late).
+    from_file_times: bool = True
+
+
 class ItemRule(LateRule):
-    deadline: datetime | date | None = None
+    deadline: Deadline = None
 
 
 class Course(_Model):
@@ -65,8 +97,8 @@ class Course(_Model):
     roster: str | None = None  # the class list (roster.py), relative to this file
     policy: Literal["best", "last"] = "best"
     timezone: str | None = None
-    deadline: datetime | date | None = None
-    late: LateRule = LateRule()
+    deadline: Deadline = None
+    late: CourseLate = CourseLate()
     items: dict[str, ItemRule] = {}
     extensions: dict[str, dict[str, Extension]] = {}  # student -> item -> days or a new deadline
     lms: dict[str, dict[str, int]] = {}  # canvas: item -> Canvas assignment id (lms_export.py)
@@ -126,9 +158,17 @@ class Course(_Model):
         return Late(days, min(cap, per_day * days), deadline)
 
     def final_score(
-        self, item: str, raw: float, max_score: float, submitted_at: datetime, student: str | None = None
+        self,
+        item: str,
+        raw: float,
+        max_score: float,
+        submitted_at: datetime,
+        time_source: str = "manifest",
+        student: str | None = None,
     ) -> tuple[float, Late]:
         late = self.lateness(item, submitted_at, student)
+        if time_source == "mtime" and not self.late.from_file_times:
+            late = Late(0, 0.0, late.deadline)
         return round(max(0.0, raw - late.fraction * max_score), 4), late
 
     # ------------------------------------------------------------------ checks needing the course
@@ -187,11 +227,12 @@ def load_course(path: Path) -> Course:
 
 
 def find_course(explicit: Path | None) -> Course:
-    """``--course FILE``, else ``./course.yaml`` if there is one, else the defaults (policy best, no deadlines)."""
-    if explicit is not None:
-        return load_course(explicit)
-    default = Path("course.yaml")
-    return load_course(default) if default.is_file() else Course()
+    """``--course FILE``, else ``./course.yaml`` if there is one (``grader.exercise.where``), else the
+    defaults (policy best, no deadlines)."""
+    from grader.exercise.where import course_file
+
+    found = course_file(explicit)
+    return load_course(found) if found is not None else Course()
 
 
 # --------------------------------------------------------------------------- the secret

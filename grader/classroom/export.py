@@ -16,6 +16,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import json
 import os
@@ -75,17 +76,18 @@ class Grade:
 
 
 def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
-    """``--course`` if given, else the course the last batch ran with, else the defaults."""
-    if explicit is not None:
-        return explicit
-    text = gb.meta("course")
-    return Course.model_validate_json(text) if text else Course()
+    """``explicit`` if given, else the course the last batch ran with, else the defaults."""
+    from grader.classroom.context import stored_course as stored
+
+    return explicit if explicit is not None else stored(gb)
 
 
 def scored(gb: Gradebook, course: Course, student: str | None = None, item: str | None = None) -> Iterator[Scored]:
     for a in gb.attempts(student, item):
         raw = a.score if a.status == "graded" else 0.0
-        final, late = course.final_score(a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.student)
+        final, late = course.final_score(
+            a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.time_source, a.student
+        )
         yield Scored(a, final, late)
 
 
@@ -102,7 +104,7 @@ def grades(
     rule = policy or course.policy
     overrides = {k: o for k, o in in_force(gb).items() if student in (None, k[0]) and item in (None, k[1])}
     attempted = set(gb.db.execute("SELECT DISTINCT student, item FROM submissions")) if overrides else set()
-    maxima = gb.item_max_scores() if overrides else {}
+    maxima = course_items(gb) if overrides else {}
     alone = [  # an override of an item the student never handed in: a grade with no attempt
         Grade(who, what, None, 0, o.score, Late(0, 0.0, None), o, maxima.get(what, o.score))
         for (who, what), o in sorted(overrides.items())
@@ -122,6 +124,16 @@ def grades(
     yield from merge(graded(), alone, key=lambda g: (g.student, g.item))
 
 
+def course_items(gb: Gradebook) -> dict[str, float]:
+    """The course's items and their maximum scores, in natural order: every item the batches graded
+    against or course.yaml lists (``Gradebook.items``) and any other item with a result. A student's
+    total is out of their sum; an item a student did not hand in counts 0 and is shown as missing."""
+    maxima = gb.item_max_scores()
+    for item, info in gb.items().items():
+        maxima.setdefault(item, float(info["max_score"]))
+    return {item: maxima[item] for item in sorted(maxima, key=natural)}
+
+
 def natural(name: str) -> list:
     return [int(part) if part.isdigit() else part for part in re.split(r"(\d+)", name)]
 
@@ -138,8 +150,8 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
     """One row per student; returns the number of students written."""
     if style not in CSV_STYLES:
         raise UsageError(f"--csv-style must be one of {', '.join(CSV_STYLES)}, not '{style}'")
-    maxima = gb.item_max_scores()
-    items = sorted(maxima, key=natural)
+    maxima = course_items(gb)  # an item nobody handed in yet is a column too: empty cells, 0 in the total
+    items = list(maxima)
     writer = csv.writer(out, lineterminator="\n")
     if style == "canvas":
         writer.writerow(["Student", "ID", "SIS User ID", "SIS Login ID", "Section", *items])
@@ -199,7 +211,7 @@ def attempt_records(gb: Gradebook, course: Course, policy: str | None = None) ->
                 "grader_version": a.grader_version,
                 "result_id": a.result_id,
             }
-    maxima = gb.item_max_scores() if overrides else {}
+    maxima = course_items(gb) if overrides else {}
     for (_, item), override in sorted(overrides.items()):  # overrides of items never handed in
         yield override_record(override, maxima.get(item, override.score or 0.0))
 
@@ -368,6 +380,32 @@ def write_gradescope(
         atomic_write(out, json.dumps({"score": 0.0, "output": NOTHING_FOUND, "tests": []}) + "\n")
         written.append(out)
     return written
+
+
+@contextlib.contextmanager
+def atomic_open(path: Path) -> Iterator[TextIO]:
+    """A text file that appears at ``path`` whole when the block ends, or not at all: written to a
+    temporary file beside it, then renamed over it (``os.replace``); a failure or a kill mid-way
+    leaves the old file as it was."""
+    path = Path(path)
+    if path.is_dir():
+        raise UsageError(f"{path}: is a folder; give a file name to --out")
+    if not path.parent.is_dir():
+        raise UsageError(f"{path.parent}: no such folder for --out")
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
+            yield handle
+            handle.flush()
+            os.fsync(handle.fileno())
+        mask = os.umask(0)
+        os.umask(mask)
+        os.chmod(tmp, 0o666 & ~mask)  # as open() would have made it, not mkstemp's 0600
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(FileNotFoundError):
+            os.unlink(tmp)
+        raise
 
 
 def atomic_write(path: Path, text: str) -> None:

@@ -30,7 +30,7 @@ from itertools import groupby
 from typing import TextIO
 
 from grader.classroom.course_config import Course
-from grader.classroom.export import grades, natural, num
+from grader.classroom.export import course_items, grades, num
 from grader.classroom.gradebook import Gradebook
 from grader.classroom.roster import Roster, Student, recorded
 
@@ -68,8 +68,8 @@ def write_lms(
             "(course.yaml's roster:, or ./roster.csv)"
         )
     now = now or datetime.now(UTC)
-    maxima = gb.item_max_scores()
-    items = sorted(maxima, key=natural)
+    maxima = course_items(gb)
+    items = list(maxima)
     finals = {who: {g.item: g.final for g in group} for who, group in groupby(grades(gb, course, policy), _student)}
     writer = csv.writer(out, lineterminator="\n")
     headers = [_header(course, i, style) for i in items]

@@ -183,18 +183,23 @@ def quiz(
     from grader.quiz import quizzes
     from grader.quiz import terminal as quiz_terminal
 
+    from grader.classroom.context import context
+
     language = _lang(lang)
-    qz = quizzes.find_quiz(quiz_id, exercises)
-    practice = quizzes.course_secret()[1]
+    ctx = context(exercises)
+    qz = quizzes.find_quiz(quiz_id, ctx.exercises_dir)
+    found = ctx.secret_or_none()  # the course's secret, as grade batch finds it; else practice variants
+    secret = found.value if found else None
+    practice = secret is None and quizzes.course_secret()[1]
     if answers is not None:
-        result = quizzes.grade_quiz_answers(qz, answers, student, lang=language)
+        result = quizzes.grade_quiz_answers(qz, answers, student, secret=secret, lang=language)
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         else:
             for text, style in quiz_terminal.report(result, qz.title.get(language)):
                 out.print(text, style=style, markup=False, highlight=False)
         raise typer.Exit(0 if result.full_marks else 1)
-    variant = quizzes.draw(qz, student)
+    variant = quizzes.draw(qz, student, secret)
     if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
         if practice:
             err.print(quiz_terminal.t("practice", language), style="yellow", markup=False)
@@ -216,7 +221,9 @@ def quiz(
         raise typer.Exit(1) from None
     target = quiz_terminal.save_path(qz.id, save)
     target.write_text(quiz_terminal.dump_answers(qz.id, student, given), encoding="utf-8")
-    result = quizzes.grade_quiz_answers(qz, {"student": student, "answers": given}, student, lang=language)
+    result = quizzes.grade_quiz_answers(
+        qz, {"student": student, "answers": given}, student, secret=secret, lang=language
+    )
     out.print()
     for text, style in quiz_terminal.report(result, qz.title.get(language)):
         out.print(text, style=style, markup=False, highlight=False)
@@ -278,11 +285,11 @@ def batch(
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
     from grader.classroom import batch as batch_mod
-    from grader.classroom.course_config import find_course, find_secret
+    from grader.classroom.context import context
 
-    course = find_course(course_file)
+    ctx = context(exercises, course_file, secret_file, db)
     options = batch_mod.Options(
-        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang)
+        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, ctx.exercises_dir, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
     from grader.cli import semester
@@ -375,6 +382,20 @@ def _print_summary(s: dict) -> None:
         + (f", {s['rate']:g}/s with {s['jobs']} workers" if s.get("rate") else "")
     )
     out.print(f"secret: {s['secret']['source']} (id {s['secret']['id']}); policy: {s['policy']}")
+    if s.get("exercises"):
+        out.print(f"exercises: {s['exercises']['folder']} (from {s['exercises']['from']})", markup=False)
+    ft = s.get("file_times") or {}
+    if ft.get("files"):
+        made = (
+            f"that made {ft['late_files']} file(s) of {ft['late_students']} student(s) late"
+            if ft["counted"]
+            else f"not counted as late (late.from_file_times: false; {ft['would_be_late']} would have been)"
+        )
+        out.print(
+            f"[yellow]file times:[/] {ft['files']} file(s) had no manifest.csv row and are dated by their "
+            f"modification time; {made}. A copied file carries the copy's time: give a manifest.csv, or set "
+            "late.from_file_times: false in course.yaml."
+        )
     if s["statuses"]:
         kinds = ", ".join(f"{k} {n}" for k, n in s["errors_by_kind"].items())
         out.print(
@@ -395,7 +416,7 @@ def _print_summary(s: dict) -> None:
             out.print(f"    … {info['count'] - 3} more")
     if s["items"]:
         table = Table(title=f"the class now ({s['policy']} attempt, late penalties applied)")
-        for col in ("item", "students", "mean", "median", "full marks", "zero", "0 → full"):
+        for col in ("item", "students", "missing", "mean", "median", "full marks", "zero", "0 → full"):
             table.add_column(col, justify="left" if col in ("item", "0 → full") else "right")
         for item, d in s["items"].items():
             peak = max(d["histogram"]) or 1
@@ -403,13 +424,20 @@ def _print_summary(s: dict) -> None:
             table.add_row(
                 item,
                 str(d["students"]),
-                f"{d['mean']:g}/{d['max_score']:g}",
-                f"{d['median']:g}",
+                str(d.get("missing", 0)),
+                f"{d['mean']:g}/{d['max_score']:g}" if d["mean"] is not None else f"—/{d['max_score']:g}",
+                f"{d['median']:g}" if d["median"] is not None else "—",
                 str(d["full"]),
                 str(d["zero"]),
                 spark,
             )
         out.print(table)
+        t = s.get("totals") or {}
+        if t.get("students"):
+            out.print(
+                f"totals: mean {t['mean']:g}, median {t['median']:g} out of {t['out_of']:g} "
+                "(the whole course; a missing item counts 0)"
+            )
     hard = [t for t in s["hardest_tasks"] if t["failed"]]
     if hard:
         out.print("tasks most students failed:")
@@ -432,7 +460,8 @@ def export(
         ),
     ] = None,
     course_file: Annotated[
-        Path | None, typer.Option("--course", help="course.yaml (default: the one of the last batch).")
+        Path | None,
+        typer.Option("--course", help="course.yaml (default: ./course.yaml, else the one of the last batch)."),
     ] = None,
     policy: Annotated[str | None, typer.Option(help="best or last (default: the course's).")] = None,
     csv_style: Annotated[str, typer.Option("--csv-style", help="generic (Moodle, Sakai) or canvas.")] = "generic",
@@ -446,15 +475,16 @@ def export(
     import contextlib
 
     from grader.classroom import export as ex
-    from grader.classroom.course_config import load_course
+    from grader.classroom.context import context
     from grader.classroom.gradebook import Gradebook
 
     if fmt not in ex.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(ex.FORMATS)}, not '{fmt}'")
     if policy not in (None, "best", "last"):
         raise UsageError(f"--policy must be best or last, not '{policy}'")
-    with Gradebook(db, create=False) as gb:
-        course = ex.stored_course(gb, load_course(course_file) if course_file else None)
+    ctx = context(course=course_file, db=db)
+    with Gradebook(ctx.db, create=False) as gb:
+        course = ctx.course_for(gb)
         if fmt in ("canvas", "moodle"):
             from grader.cli import semester
 
@@ -468,7 +498,7 @@ def export(
             target = (
                 sys.stdout
                 if out_path is None
-                else stack.enter_context(open(out_path, "w", encoding="utf-8", newline=""))
+                else stack.enter_context(ex.atomic_open(out_path))  # all of it or none: never half a file
             )
             if fmt == "csv":
                 n = ex.write_csv(gb, course, target, csv_style, policy)

@@ -76,14 +76,13 @@ def _counted(crs, group: list) -> Counted:
     return Counted(a.item, views, a.result_id, chosen.final, a.max_score, chosen.late.days, a.status)
 
 
-def secret_for(book, secret_file: Path | None, crs):
+def secret_for(book, ctx, crs):
     """The course secret, which must be the one the gradebook was graded with: report links depend on it."""
     from grader.classroom.batch import DEMO_SECRET, secret_id
-    from grader.classroom.course_config import find_secret
 
     stored = book.meta("secret_id")
     try:
-        secret = find_secret(secret_file, crs).value
+        secret = ctx.secret(crs).value
     except UsageError:
         if stored == secret_id(DEMO_SECRET):  # the packaged sample class, graded with the public demo secret
             return DEMO_SECRET
@@ -191,19 +190,18 @@ def build(
     secret_file: Path | None = None,
     exercises_dir: Path | None = None,
 ) -> site.BuildReport:
-    from grader.classroom.course_config import load_course
-    from grader.classroom.export import scored, stored_course
+    from grader.classroom.context import context
+    from grader.classroom.export import scored
     from grader.classroom.gradebook import Gradebook
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
     theme = site.theme_digest()
-    with Gradebook(db, create=False) as book:
-        crs = stored_course(book, load_course(course_file) if course_file else None)
-        secret = secret_for(book, secret_file, crs)
-        if exercises_dir is None and crs.exercises and crs.path:
-            exercises_dir = crs.path.parent / crs.exercises
-        exercises, quizzes = catalog(exercises_dir)
+    ctx = context(exercises_dir, course_file, secret_file, db)
+    with Gradebook(ctx.db, create=False) as book:
+        crs = ctx.course_for(book)
+        secret = secret_for(book, ctx, crs)
+        exercises, quizzes = catalog(ctx.exercises_dir)
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for s in scored(book, crs):
             groups[s.attempt.student][s.attempt.item].append(s)
@@ -265,12 +263,17 @@ def _pages(
     manual = manual or {}
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
+    from grader.classroom.export import course_items
+
+    course = course_items(book)  # what every total is out of; a missing item counts 0
+    common["course_items"] = {i: course[i] for i in course}
+    common["course_total"] = _num(sum(course.values()))
     digests = {i: named[i].digest if i in named else "" for i in items}
     pages = [
         site.Page(
             "index.html",
             "index.html.j2",
-            site.key_of("index", theme, common, digests),
+            site.key_of("index", theme, common, digests, len(counted)),  # the count shown on it
             lambda: {
                 **common,
                 "exercises": [(i, titles[i], exercises[i].max_score) for i in exercises],
@@ -349,16 +352,18 @@ def _report_context(
                 "override": c.override,
             }
         )
-    total = sum(c.final for c in per_item.values()) + sum(o.score for o in (manual or {}).values())
-    top = sum(c.max_score for c in per_item.values())
+    manual = manual or {}
+    total = sum(c.final for c in per_item.values()) + sum(o.score for o in manual.values())
+    course = common["course_items"]
+    top = sum(course.values()) + sum(c.max_score for i, c in per_item.items() if i not in course)
     return {
         **common,
         "student": student,
         "items": shown,
         "total": _num(total),
-        "total_max": _num(top),
-        "missing": [i for i in items if i not in per_item and i not in (manual or {}) and common["titles"].get(i)],
-        "manual": manual or {},
+        "total_max": _num(top),  # the course's total, not only what was handed in
+        "missing": [i for i in course if i not in per_item and i not in manual],  # each counted 0
+        "manual": manual,
     }
 
 
@@ -410,6 +415,7 @@ def _dashboard_context(exercises, items, counted, stats, tokens, common) -> dict
                     for c in cells
                 ],
                 "total": _num(sum(c.final for c in per.values())),
+                "missing": [i for i in common["course_items"] if i not in per],
             }
         )
     mistakes = all_mistakes.most_common()

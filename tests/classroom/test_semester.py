@@ -70,23 +70,24 @@ def test_batch_knows_who_handed_in_nothing(course):
 def test_canvas_import_file(course):
     tmp, _ = course
     rows = exported(tmp, "canvas")
-    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "exercise04 (5551)"]
+    assert rows[0] == ["Student", "ID", "SIS User ID", "SIS Login ID", "Section", "exercise04 (5551)", "exercise08"]
     assert rows[1][0].strip() == "Points Possible" and rows[1][5] == "4"
     by_id = {r[2]: r for r in rows[2:]}
     assert by_id["s1"][:2] == ["Kim, Minji", "101"]
     assert by_id["s1"][5] == "2"  # two started days late at a quarter a day: -50%
     assert by_id["s2"][5] == "4"  # three more days: on time
     assert by_id["s3"][5] == "0"  # enrolled, nothing handed in, the deadline has passed
+    assert {r[6] for r in rows[2:]} == {""}  # exercise08, listed in course.yaml, is not due yet: left empty
 
 
 def test_moodle_import_file(course):
     tmp, _ = course
     rows = exported(tmp, "moodle")
-    assert rows[0] == ["ID number", "Email address", "Full name", "exercise04"]
+    assert rows[0] == ["ID number", "Email address", "Full name", "exercise04", "exercise08"]
     assert rows[1:] == [
-        ["s1", "s1@example.edu", "Kim, Minji", "2"],
-        ["s2", "s2@example.edu", "Lee, Jun", "4"],
-        ["s3", "s3@example.edu", "Park, Seo-yeon", "0"],
+        ["s1", "s1@example.edu", "Kim, Minji", "2", ""],
+        ["s2", "s2@example.edu", "Lee, Jun", "4", ""],
+        ["s3", "s3@example.edu", "Park, Seo-yeon", "0", ""],
     ]
 
 
