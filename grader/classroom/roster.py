@@ -103,6 +103,7 @@ def load_roster(path: Path, normalize: Callable[[str], str]) -> Roster:
     columns = _columns(path, rows[0])
     roster = Roster(path)
     lms_seen: dict[str, int] = {}
+    keys: dict[str, str] = {}
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
@@ -110,9 +111,11 @@ def load_roster(path: Path, normalize: Callable[[str], str]) -> Roster:
             raise ExerciseError(path, line, "", f"{len(row)} cells, but the header names {len(rows[0])} columns")
         cell = {key: (row[i].strip() if i < len(row) else "") for key, i in columns.items()}
         student = _student_id(path, line, cell["student"], normalize)
-        if student in roster.students:
-            first = roster.students[student].line
+        same = keys.get(student.casefold())
+        if same is not None:  # ids equal ignoring case are one student (grader.exercise.ids)
+            first = roster.students[same].line
             raise ExerciseError(path, line, "student", f"'{student}' is already on line {first}")
+        keys[student.casefold()] = student
         email = cell.get("email", "")
         if email and not EMAIL.fullmatch(email):
             raise ExerciseError(path, line, "email", f"'{email}' is not an email address")
@@ -153,13 +156,10 @@ def _student_id(path: Path, line: int, value: str, normalize: Callable[[str], st
 
 
 def student_id(value: str) -> str:
-    """The course's student id of ``value``: NFC, and only what a folder name may hold (discover.py)."""
-    from grader.classroom.discover import valid_student
+    """The course's one student-id rule (``grader.exercise.ids``)."""
+    from grader.exercise.ids import student_id as one_form
 
-    text = unicodedata.normalize("NFC", value.strip())
-    if not valid_student(text):
-        raise ValueError(f"'{value}' is not a valid student id (letters, digits, . _ - @ +)")
-    return text
+    return one_form(value)
 
 
 def recorded(gradebook) -> list[Student]:

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import tzinfo
 from pathlib import Path
 
-from grader.classroom.course_config import Course, find_course
+from grader.classroom.course_config import Course
 from grader.classroom.roster import Roster, load_roster, student_id
 
 DEFAULT_ROSTER = Path("roster.csv")
@@ -45,14 +45,11 @@ def find_roster(course: Course, explicit: Path | None = None) -> Roster | None:
     return load_roster(path, student_id) if path is not None else None
 
 
-def exercises_dir(course: Course, explicit: Path | None) -> Path | None:
-    if explicit is None and course.exercises and course.path:
-        return course.path.parent / course.exercises
-    return explicit
-
-
 def semester(course_file: Path | None, exercises: Path | None, roster_file: Path | None) -> Semester:
+    """The course by the one rule (``grader.classroom.context``), with its class list."""
     from grader.classroom.batch import Catalog
+    from grader.classroom.context import context
 
-    course = find_course(course_file)
-    return Semester(course, Catalog(exercises_dir(course, exercises)), find_roster(course, roster_file), student_id)
+    ctx = context(exercises, course_file)
+    course = ctx.course
+    return Semester(course, Catalog(ctx.exercises_dir), find_roster(course, roster_file), student_id)

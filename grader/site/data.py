@@ -193,6 +193,7 @@ def build(
     from grader.classroom.context import context
     from grader.classroom.export import scored
     from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import recorded
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
@@ -207,8 +208,8 @@ def build(
             groups[s.attempt.student][s.attempt.item].append(s)
         counted = {s: {i: _counted(crs, g) for i, g in items.items()} for s, items in groups.items()}
         manual = _apply_overrides(book, counted)
-        for student in enrolled(book):  # on the roster, nothing handed in: a page saying so, a row of blanks
-            counted.setdefault(student, {})
+        for s in recorded(book):  # on the roster, nothing handed in: a page saying so, a row of blanks
+            counted.setdefault(s.id, {})
         known = list(exercises) + list(quizzes)
         items = known + sorted({i for s in counted.values() for i in s} - set(known))
         stats = {i: ItemStats() for i in items}
@@ -245,12 +246,6 @@ def _apply_overrides(book, counted: dict) -> dict[str, dict]:
         else:
             c.final, c.override = o.score, o
     return alone
-
-
-def enrolled(book) -> list[str]:
-    """The roster's students as the last batch recorded them (``meta roster``), in order."""
-    text = book.meta("roster")
-    return [s["id"] for s in json.loads(text)] if text else []
 
 
 def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
