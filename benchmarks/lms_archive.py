@@ -72,16 +72,18 @@ def make(out: Path, students: int, lms: str, items: list[str], seed: int = 7) ->
             hours = rng.randint(1, 72) if late else -rng.randint(1, 200)
             when = DEADLINE + timedelta(hours=hours)
             file_id += 1
+            if suffix == "py":
+                body = f"# {p.student}\n{body}"  # every file distinct, as students' files are
             if lms == "canvas":
                 if rng.random() < 0.05:  # resubmitted: the earlier upload of the same name makes Canvas rename
                     files[canvas_name(p, file_id, f"{name}.{suffix}", late)] = f"# first try\n{wrong(item)}"
                     file_id += 1
-                    files[canvas_name(p, file_id, f"{name}-1.{suffix}", late)] = f"# {p.student}\n{body}"
+                    files[canvas_name(p, file_id, f"{name}-1.{suffix}", late)] = body
                 else:
-                    files[canvas_name(p, file_id, f"{name}.{suffix}", late)] = f"# {p.student}\n{body}"
+                    files[canvas_name(p, file_id, f"{name}.{suffix}", late)] = body
                 times.append({"user_id": p.lms_id, "submitted_at": when.isoformat(), "late": late})
             else:
-                files[moodle_name(p, 1000 + n, f"{name}.{suffix}")] = f"# {p.student}\n{body}"
+                files[moodle_name(p, 1000 + n, f"{name}.{suffix}")] = body
         write_zip(out / f"{lms}-{item}.zip", files)
         if lms == "canvas":
             (out / f"times-{item}.json").write_text(json.dumps(times))

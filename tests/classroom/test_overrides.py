@@ -83,9 +83,13 @@ def test_override_is_exported_shown_kept_and_cleared(graded):
 
 
 def test_override_of_an_item_never_handed_in(graded):
-    tmp, _ = graded
+    from grader.classroom import batch
+
+    tmp, opts = graded
     proc = override(tmp, "s2", "exercise05", "2", "--reason", "submitted on paper")
     assert proc.returncode == 0, proc.stderr
+    summary = batch.run(opts)  # the batch's summary counts it, with no attempt behind it
+    assert summary["totals"]["students"] == 2
     lines = [json.loads(x) for x in grade(tmp, "export", "--format", "jsonl").stdout.splitlines()]
     assert {"student": "s2", "item": "exercise05", "score": 2.0, "status": "override"}.items() <= next(
         r for r in lines if r["item"] == "exercise05"
