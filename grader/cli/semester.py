@@ -64,6 +64,7 @@ def collect(
         print_problems(summary["problems"], err)
         out.print(f"next: grade batch {out_dir}")
     left_out = {"unknown_student", "ambiguous_student", "anonymous", "unknown_item", "wrong_type", "refused"}
+    left_out |= {"nested_archive", "not_a_submission"}
     return 1 if left_out & set(summary["problems"]) else 0
 
 
