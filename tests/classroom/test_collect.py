@@ -182,3 +182,16 @@ def test_not_a_zip_is_exit_2(tmp_path):
     write_roster(tmp_path / "roster.csv", CLASS)
     proc = grade(tmp_path, "collect", "x.zip", "--exercises", str(EXERCISES))
     assert proc.returncode == 2 and "not a zip archive" in proc.stderr
+
+
+def test_canvas_by_name_when_the_roster_has_no_lms_ids(tmp_path):
+    roster = write_roster(tmp_path / "r.csv", CLASS, lms=False)
+    archive = write_zip(
+        tmp_path / "s.zip",
+        {canvas_name(KIM, 1, "exercise04.py"): solution("exercise04"), "doejane_555_2_exercise04.py": "x"},
+    )
+    code, s = collect(tmp_path, archive, roster=roster)
+    assert (tmp_path / "subs/s2026001/exercise04.py").is_file()
+    assert s["matched_by_name"] == 1
+    assert "'doejane' (Canvas user 555) is on no roster line (name)" in s["problems"]["unknown_student"]["examples"][0]
+    assert code == 1
