@@ -195,3 +195,29 @@ def test_canvas_by_name_when_the_roster_has_no_lms_ids(tmp_path):
     assert s["matched_by_name"] == 1
     assert "'doejane' (Canvas user 555) is on no roster line (name)" in s["problems"]["unknown_student"]["examples"][0]
     assert code == 1
+
+
+@pytest.mark.parametrize(
+    ("name", "fmt", "fields"),
+    [
+        ("smithbob_12345_67890_exercise03.py", "canvas", {"who": "smithbob", "uid": "12345", "late": None}),
+        ("smithbob_LATE_12345_67890_exercise03-2.py", "canvas", {"late": "LATE", "file": "exercise03-2.py"}),
+        ("smithbob_late_12345_67890_exercise03.py", "canvas", {"late": "late", "uid": "12345"}),
+        ("LATE_anon_x7Kp2_67890_exercise03.py", "canvas_anonymous", {"anon": "x7Kp2"}),
+        ("smithbob_12345_text.html", "canvas_text", {}),
+        (
+            "Bob Smith_1203_assignsubmission_file_/exercise03.py",
+            "moodle",
+            {"who": "Bob Smith", "file": "exercise03.py"},
+        ),
+        ("Bob Smith_1203_assignsubmission_file_exercise03.py", "moodle", {"plugin": "file", "file": "exercise03.py"}),
+        ("Bob Smith_1203_assignsubmission_file_/src/exercise03.py", "moodle", {"file": "exercise03.py"}),
+        ("s2026001/exercise03.py", "folder", {"who": "s2026001", "file": "exercise03.py"}),
+    ],
+)
+def test_names_as_the_lms_write_them(name, fmt, fields):
+    from grader.classroom.intake import parse_name
+
+    found, parsed = parse_name(name)
+    assert found == fmt
+    assert fields.items() <= parsed.items()
