@@ -26,10 +26,11 @@ from grader.classroom.intake import (
     Collected,
     Matcher,
     item_of,
+    name_keys,
     opened,
     parse_name,
 )
-from grader.classroom.roster import Roster
+from grader.classroom.roster import Roster, plain
 from grader.errors import ExerciseError, UsageError
 
 NESTED = (".zip", ".tar", ".gz", ".tgz", ".7z", ".rar")
@@ -190,8 +191,8 @@ def read_times(path: Path, roster: Roster, zone: tzinfo) -> dict[tuple[str, str 
     """Submission times the LMS recorded: (student, item or None for every item) -> time.
 
     ``.json``: Canvas's Submissions API (a list of objects, or ``{"submissions": [...]}``), matched by
-    ``user_id`` to the roster's ``lms_id``. ``.csv``: a header naming ``submitted_at`` and one of
-    ``student``, ``lms_id`` or ``email``, optionally ``item``.
+    ``user_id`` to the roster's ``lms_id``. ``.csv``: Moodle's grading worksheet, or a header naming
+    ``submitted_at`` and one of ``student``, ``lms_id`` or ``email``, optionally ``item``.
     """
     try:
         text = path.read_text(encoding="utf-8-sig")
@@ -229,9 +230,45 @@ def _canvas_times(path: Path, text: str, roster: Roster, zone: tzinfo) -> dict:
     return times
 
 
+MOODLE_WHEN = "last modified (submission)"
+MOODLE_DATE = "%A, %d %B %Y, %I:%M %p"  # userdate()'s strftimedaydatetime in English: Tuesday, 10 March 2026, 9:15 PM
+
+
+def _moodle_times(path: Path, rows: list[list[str]], header: list[str], roster: Roster, zone: tzinfo) -> dict:
+    """Moodle's grading worksheet (Assignment > View all submissions > Download grading worksheet):
+    ``Last modified (submission)`` in English, in the downloading user's Moodle time zone (the course's
+    here), matched by ``Email address``, else ``Full name``."""
+    emails = {s.email.lower(): s for s in roster if s.email}
+    names = roster.by_name(name_keys)
+    times = {}
+    for line, row in enumerate(rows[1:], start=2):
+        cell = dict(zip(header, (c.strip() for c in row), strict=False))
+        stamp = cell.get(MOODLE_WHEN, "")
+        if not stamp or stamp == "-":
+            continue
+        student = emails.get(cell.get("email address", "").lower())
+        if student is None:
+            found = {s.id: s for s in names.get(plain(cell.get("full name", "")), [])}
+            student = next(iter(found.values())) if len(found) == 1 else None
+        if student is None:
+            continue  # not on the roster, or not told apart: its file is reported by the archive's side
+        try:
+            when = datetime.strptime(" ".join(stamp.split()), MOODLE_DATE).replace(tzinfo=zone)
+        except ValueError:
+            raise ExerciseError(
+                path, line, "Last modified (submission)",
+                f"'{stamp}' is not a date as Moodle writes it in English (Tuesday, 10 March 2026, 9:15 PM); "
+                "download the worksheet with English as your Moodle language",
+            ) from None  # fmt: skip
+        times[(student.id, None)] = when.astimezone(UTC)
+    return times
+
+
 def _csv_times(path: Path, text: str, roster: Roster, zone: tzinfo) -> dict:
     rows = list(csv.reader(io.StringIO(text)))
     header = [h.strip().lower() for h in (rows[0] if rows else [])]
+    if MOODLE_WHEN in header:
+        return _moodle_times(path, rows, header, roster, zone)
     who = next((h for h in ("student", "lms_id", "email") if h in header), None)
     if who is None or "submitted_at" not in header:
         raise ExerciseError(path, 1, "header", "expected submitted_at and one of student, lms_id, email")

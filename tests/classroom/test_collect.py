@@ -221,3 +221,31 @@ def test_names_as_the_lms_write_them(name, fmt, fields):
     found, parsed = parse_name(name)
     assert found == fmt
     assert fields.items() <= parsed.items()
+
+
+def test_moodle_times_from_the_grading_worksheet(tmp_path):
+    archive = write_zip(
+        tmp_path / "m.zip",
+        {moodle_name(KIM, 1201, "exercise05.py"): solution("exercise05"), moodle_name(LEE, 1202, "exercise05.py"): "x"},
+    )
+    sheet = tmp_path / "worksheet.csv"
+    sheet.write_text(
+        "Identifier,Full name,Email address,Status,Grade,Maximum Grade,Grade can be changed,"
+        "Last modified (submission),Last modified (grade),Feedback comments\n"
+        'Participant 1201,Minji Kim,s2026001@example.edu,Submitted,,3.00,Yes,"Tuesday, 10 March 2026, 9:15 PM",-,\n'
+        'Participant 1202,Jun Lee,other@example.edu,Submitted,,3.00,Yes,"Monday, 9 March 2026, 8:05 AM",-,\n'
+        "Participant 1203,Seo-yeon Park,s2026003@example.edu,No submission,,3.00,Yes,-,-,\n"
+    )
+    code, s = collect(tmp_path, archive, "--times", str(sheet), "--course", str(_utc(tmp_path)))
+    assert manifest(tmp_path) == {
+        ("s2026001", "exercise05"): "2026-03-10T21:15:00+00:00",  # by email
+        ("s2026002", "exercise05"): "2026-03-09T08:05:00+00:00",  # by name, the email differing
+    }
+    sheet.write_text(sheet.read_text().replace("Tuesday, 10 March 2026, 9:15 PM", "2026년 3월 10일"))
+    proc = grade(tmp_path, "collect", str(archive), "--roster", "roster.csv", "--times", str(sheet))
+    assert proc.returncode == 2 and "worksheet.csv:2: Last modified (submission)" in proc.stderr
+
+
+def _utc(tmp: Path) -> Path:
+    (tmp / "course.yaml").write_text("timezone: UTC\n")
+    return tmp / "course.yaml"
