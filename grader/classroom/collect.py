@@ -12,6 +12,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from collections.abc import Callable
 from datetime import UTC, datetime, tzinfo
@@ -25,6 +26,7 @@ from grader.classroom.intake import (
     Candidate,
     Collected,
     Matcher,
+    canvas_keys,
     item_of,
     name_keys,
     opened,
@@ -50,14 +52,17 @@ def collect(
     matcher = Matcher(roster, normalize)
     chosen: dict[tuple[str, str], Candidate] = {}
     formats: dict[str, int] = {}
+    accounts: dict[str, set[str]] = {}  # student -> the LMS accounts their files came from
     times = read_times(times_file, roster, zone) if times_file else {}
     with opened(archive, problems) as found:
         for entry in found:
             report.entries += 1
             candidate = _candidate(entry, matcher, catalog, problems, formats, report)
             if candidate is not None:
+                accounts.setdefault(candidate.student.id, set()).add(candidate.account)
                 _keep_newest(chosen, candidate, problems)
         report.format = max(formats, key=formats.get) if formats else "unknown"
+        _two_accounts(chosen, accounts, problems)
         _write_all(out, chosen, times, zone, report)
     if report.untimed:
         problems.add(
@@ -66,6 +71,19 @@ def collect(
             "grade batch will date them by the archive's date (pass --times to use the LMS's times)",
         )
     return report
+
+
+def _two_accounts(chosen: dict, accounts: dict[str, set[str]], problems: Problems) -> None:
+    """Two LMS accounts matched to one roster line (two people of one name): none of their files is taken."""
+    for student, found in accounts.items():
+        if len(found) > 1:
+            for key in [k for k in chosen if k[0] == student]:
+                del chosen[key]
+            problems.add(
+                "ambiguous_student",
+                f"{student}: files from {len(found)} LMS accounts ({', '.join(sorted(found))}) match this roster "
+                "line; none taken (add the others to the roster, or give it lms_id)",
+            )
 
 
 def _keep_newest(chosen: dict, candidate: Candidate, problems: Problems) -> None:
@@ -148,7 +166,18 @@ def _candidate(entry, matcher: Matcher, catalog: Catalog, problems: Problems, fo
         return None
     file_id = int(fields.get("file_id") or 0)
     order = (file_id, entry.date or datetime.min, name)
-    return Candidate(student, item, suffix, entry, order, bool(fields.get("late")), renamed)
+    if (
+        fmt == "canvas"
+        and student.name
+        and re.sub(r"[\W_]", "", fields["who"].lower()) not in canvas_keys(student.name)
+    ):
+        problems.add(  # a roster whose lms_id column is off by a line would hand files to the wrong people
+            "name_differs",
+            f"{show(name)}: Canvas user {fields['uid']} is {student.id} ({student.name}) on the roster, "
+            f"but Canvas calls them '{fields['who']}'; taken (check the roster's lms_id column)",
+        )
+    account = f"{fmt}:{fields.get('uid', fields['who'])}"
+    return Candidate(student, item, suffix, entry, order, bool(fields.get("late")), renamed, account)
 
 
 def _write(out: Path, c: Candidate, zone: tzinfo, problems: Problems) -> bool | None:

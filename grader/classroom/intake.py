@@ -77,6 +77,7 @@ class Candidate:
     order: tuple  # larger is newer
     lms_late: bool
     renamed: bool
+    account: str = ""  # the LMS's number for whoever handed it in (Canvas user, Moodle participant)
 
 
 @dataclass

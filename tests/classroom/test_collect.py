@@ -249,3 +249,31 @@ def test_moodle_times_from_the_grading_worksheet(tmp_path):
 def _utc(tmp: Path) -> Path:
     (tmp / "course.yaml").write_text("timezone: UTC\n")
     return tmp / "course.yaml"
+
+
+def test_two_people_of_one_name_are_not_merged(tmp_path):
+    """Moodle matches by name: two accounts named like one roster line give that student no file at all."""
+    archive = write_zip(
+        tmp_path / "m.zip",
+        {
+            moodle_name(KIM, 1201, "exercise05.py"): "# the enrolled Minji Kim\n",
+            moodle_name(KIM, 1299, "exercise05.py"): "# another Minji Kim, not on the roster\n",
+        },
+    )
+    code, s = collect(tmp_path, archive)
+    assert code == 1 and not (tmp_path / "subs/s2026001").exists()
+    assert "2 LMS accounts (moodle:1201, moodle:1299)" in s["problems"]["ambiguous_student"]["examples"][0]
+
+
+def test_a_roster_whose_lms_ids_are_shifted_is_caught(tmp_path):
+    shifted = [
+        Person(KIM.student, KIM.first, KIM.last, LEE.lms_id),
+        Person(LEE.student, LEE.first, LEE.last, KIM.lms_id),
+    ]
+    roster = write_roster(tmp_path / "r.csv", shifted)
+    archive = write_zip(tmp_path / "s.zip", {canvas_name(KIM, 1, "exercise04.py"): solution("exercise04")})
+    _, s = collect(tmp_path, archive, roster=roster)
+    assert (
+        "is s2026002 (Lee, Jun) on the roster, but Canvas calls them 'kimminji'"
+        in (s["problems"]["name_differs"]["examples"][0])
+    )
