@@ -180,10 +180,9 @@ def quiz(
     exercises: ExercisesDir = None,
 ) -> None:
     """Show your quiz variant and answer it here (in a terminal), or grade an answers file."""
+    from grader.classroom.context import context
     from grader.quiz import quizzes
     from grader.quiz import terminal as quiz_terminal
-
-    from grader.classroom.context import context
 
     language = _lang(lang)
     ctx = context(exercises)

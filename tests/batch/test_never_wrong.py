@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sqlite3
 
@@ -13,12 +12,11 @@ import nbformat
 import pytest
 
 from grader.classroom import export
-from grader.classroom.course_config import Course, load_course
+from grader.classroom.course_config import load_course
 from grader.classroom.gradebook import Gradebook
-from grader.errors import ExerciseError, GraderError, UsageError
+from grader.errors import ExerciseError, UsageError
 from tests.batch.helpers import (
     EXERCISES,
-    batch_env,
     grade_cmd,
     run_grade,
     solution,
@@ -26,7 +24,6 @@ from tests.batch.helpers import (
     write_class,
     wrong,
 )
-
 
 # --------------------------------------------------------------------------- 1. notebooks in a batch
 
@@ -386,7 +383,8 @@ def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_p
     shutil.copytree(EXERCISES, exercises)
     original = (exercises / "exercise04.yaml").read_text(encoding="utf-8")
     folder = write_class(
-        tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04"), ("s2", "exercise04.py"): wrong("exercise04")}
+        tmp_path / "class",
+        {("s1", "exercise04.py"): solution("exercise04"), ("s2", "exercise04.py"): wrong("exercise04")},
     )
     db = tmp_path / "grades.db"
 
@@ -445,3 +443,57 @@ def test_10_a_missing_item_counts_zero_out_of_the_course_total(tmp_path):
     assert float(by["s2"]["total"]) == top["exercise04"]
     with Gradebook(db) as gb:
         assert export.course_items(gb) == top
+
+
+# --------------------------------------------------------------------------- 8. one student id
+
+
+def test_8_the_docs_and_the_sample_class_use_the_same_student_ids():
+    from grader.exercise.shipped import sample_class_dir
+    from tests.batch.helpers import ROOT
+
+    folders = {p.name for p in sample_class_dir().iterdir() if p.is_dir()}
+    manifest = {row["student"] for row in csv.DictReader((sample_class_dir() / "manifest.csv").open(encoding="utf-8"))}
+    assert manifest <= folders
+    for doc in (ROOT / "README.md", ROOT / "docs" / "quiz.md"):
+        named = set(re.findall(r"--student (\w+)", doc.read_text(encoding="utf-8"))) - {"ID", "STUDENT"}
+        assert named and named <= folders, (doc.name, named - folders)
+
+
+def test_8_an_answers_file_names_its_student_as_the_folder_does(tmp_path, run_batch):
+    folder = write_class(
+        tmp_path / "class",
+        {
+            ("0012", "quiz01.yaml"): "student: 0012\nanswers: {node_meaning: 3}\n",  # YAML would read octal 10
+            ("s7", "quiz01.yaml"): "student: ' s7 '\nanswers: {node_meaning: 3}\n",  # spaces around it
+            ("s8", "quiz01.yaml"): "student: s1\nanswers: {node_meaning: 3}\n",  # truly another student's
+        },
+    )
+    run_batch(folder)
+    with Gradebook(tmp_path / "grades.db") as gb:
+        status = {a.student: a.status for a in gb.attempts()}
+    assert status == {"0012": "graded", "s7": "graded", "s8": "error"}
+
+
+def test_8_a_manifest_row_names_the_folder_whatever_its_case_or_spaces(tmp_path, run_batch):
+    folder = write_class(
+        tmp_path / "class",
+        {("s1", "exercise04.py"): solution("exercise04")},
+        manifest=[(" S1", "exercise04", "2026-03-10T00:00:00+09:00")],
+    )
+    summary = run_batch(folder)
+    assert "manifest_without_file" not in summary["problems"]
+    with Gradebook(tmp_path / "grades.db") as gb:
+        (attempt,) = list(gb.attempts())
+    assert (attempt.student, attempt.time_source) == ("s1", "manifest")
+
+
+def test_8_a_student_draws_the_variant_the_batch_grades():
+    from grader.quiz import quizzes
+
+    quiz = quizzes.find_quiz("quiz03", EXERCISES)
+    typed = quizzes.draw(quiz, " s2026001", "a-course-secret-0123456789").to_json("en")
+    folder = quizzes.draw(quiz, "s2026001", "a-course-secret-0123456789").to_json("en")
+    assert typed == folder and typed["student"] == "s2026001"
+    with pytest.raises(UsageError, match="not a valid student id"):
+        quizzes.draw(quiz, "../etc", "a-course-secret-0123456789")
