@@ -75,20 +75,16 @@ def test_3_a_deadline_is_an_iso_date_or_an_error_naming_file_line_and_key(tmp_pa
     assert message.startswith(f"{path}:{line}: {key}: ") and says in message
 
 
-def test_3_iso_dates_and_datetimes_are_read():
+def test_3_iso_dates_and_datetimes_are_read(tmp_path):
     from datetime import UTC, datetime, timedelta, timezone
 
-    path_text = (
-        "timezone: Asia/Seoul\ndeadline: 2026-03-15\n"
-        "items:\n  exercise01: {deadline: '2026-03-10T18:00:00+09:00'}\n  exercise02: {deadline: 2026-03-11T12:00:00Z}\n"
+    path = tmp_path / "course.yaml"
+    path.write_text(
+        "timezone: Asia/Seoul\ndeadline: 2026-03-15\nitems:\n"
+        "  exercise01: {deadline: '2026-03-10T18:00:00+09:00'}\n  exercise02: {deadline: 2026-03-11T12:00:00Z}\n",
+        encoding="utf-8",
     )
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "course.yaml"
-        path.write_text(path_text, encoding="utf-8")
-        course = load_course(path)
+    course = load_course(path)
     kst = timezone(timedelta(hours=9))
     assert course.deadline_of("exercise03") == datetime(2026, 3, 15, 23, 59, 59, tzinfo=course.zone)
     assert course.deadline_of("exercise01") == datetime(2026, 3, 10, 18, tzinfo=kst)
