@@ -493,3 +493,24 @@ def test_8_a_student_draws_the_variant_the_batch_grades():
     assert typed == folder and typed["student"] == "s2026001"
     with pytest.raises(UsageError, match="not a valid student id"):
         quizzes.draw(quiz, "../etc", "a-course-secret-0123456789")
+
+
+# --------------------------------------------------------------------------- 12. a notebook with a plot, in a batch
+
+
+def test_12_the_batch_grades_a_notebook_with_a_plot_cell(tmp_path, run_batch):
+    from nbformat.v4 import new_code_cell
+
+    from grader.exercise.loader import find_exercise
+    from tests.notebook.helpers import filled_stub
+    from tests.notebook.test_student_notebooks import EXERCISE, PLOT
+
+    ex = find_exercise(EXERCISE, EXERCISES)
+    nb = filled_stub(EXERCISE)
+    nb.cells.insert(len(nb.cells) - 1, new_code_cell(PLOT.replace("FN", ex.tasks[0].function)))
+    folder = tmp_path / "class" / "s1"
+    folder.mkdir(parents=True)
+    (folder / f"{EXERCISE}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    summary = run_batch(tmp_path / "class")
+    assert summary["graded"] == 1 and summary["statuses"] == {"graded": 1}
+    assert summary["items"][EXERCISE]["full"] == 1
