@@ -33,7 +33,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # a command in a me
 
 ExercisesDir = Annotated[
     Path | None,
-    typer.Option("--exercises", help="Folder of exercise YAML files.", envvar="GRADE_EXERCISES", show_envvar=True),
+    typer.Option(
+        "--exercises",
+        help="Folder of exercise YAML files (default: $GRADE_EXERCISES, else course.yaml's exercises:, "
+        "else ./exercises, else the shipped course).",
+    ),
 ]
 
 
@@ -279,7 +283,7 @@ def batch(
 
     ctx = context(exercises, course_file, secret_file, db)
     options = batch_mod.Options(
-        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, ctx.exercises_dir, _lang(lang)
+        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
     for warning in options.secret.warnings:
