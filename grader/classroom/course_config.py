@@ -24,8 +24,8 @@ Errors are reported like the exercises': ``course.yaml:7: late.cap: ...`` (exit 
 from __future__ import annotations
 
 import math
-import re
 import os
+import re
 import stat
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo

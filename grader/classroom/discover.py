@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import csv
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -74,7 +73,6 @@ def show(name: str) -> str:
         raw = name.encode("utf-8", "backslashreplace")
     text = raw.decode("utf-8", "backslashreplace")
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
-
 
 
 def discover(folder: Path, catalog: Catalog, zone, skip: set[str], problems: Problems) -> list[Found]:

@@ -503,7 +503,7 @@ class _Transaction:
         if self.db.in_transaction:
             with contextlib.suppress(sqlite3.DatabaseError):
                 self.db.execute("ROLLBACK")
-        if isinstance(exc, sqlite3.DatabaseError):  # a full disk, a read-only file, a damaged page
+        if type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError):  # a full disk, read-only, damaged
             name = self.db.execute("PRAGMA database_list").fetchone()[2] if _alive(self.db) else "the gradebook"
             raise GradebookError(Path(name), exc, "was not written") from None
 
@@ -526,7 +526,9 @@ class GradebookError(UsageError):
             hint = "the disk is full: free some space, then run the same command again (nothing graded is lost)"
         elif "readonly" in text or "read-only" in text or "permission" in text.lower():
             hint = "it is read-only here: use a writable copy (--db), or make the file and its folder writable"
-        elif what == "is damaged" or "malformed" in text or "not a database" in text:
+        elif "not a database" in text:
+            what, hint = "cannot be opened: it is not a gradebook (not an SQLite file)", "is --db the right file?"
+        elif what == "is damaged" or "malformed" in text:
             what = "is damaged"
             hint = (
                 "nothing was written to it. Restore it from a backup, or salvage it with "

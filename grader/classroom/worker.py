@@ -75,12 +75,12 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
 def _grade_notebook(ex, raw: bytes, work: dict[str, Any], points: list, lang: str):
     """A ``.ipynb``: its cells' definitions graded like a ``.py`` file, lines told as (cell, line)."""
     from grader.grading import api
-    from grader.notebook.grade import failed, notebook_source
+    from grader.notebook.grade import failed, for_exercise, notebook_source
 
     got = notebook_source(raw, lang)
     if not isinstance(got, tuple):  # a Failure: not a notebook, too big, no code cell...
         return failed(ex, work["student"], got, lang)
-    source, line_map = got
+    source, line_map = for_exercise(ex, *got)
     return line_map.relocate(api.grade_source(ex, source, work["filename"], points, work["student"]))
 
 

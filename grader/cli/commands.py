@@ -33,7 +33,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # a command in a me
 
 ExercisesDir = Annotated[
     Path | None,
-    typer.Option("--exercises", help="Folder of exercise YAML files.", envvar="GRADE_EXERCISES", show_envvar=True),
+    typer.Option(
+        "--exercises",
+        help="Folder of exercise YAML files (default: $GRADE_EXERCISES, else course.yaml's exercises:, "
+        "else ./exercises, else the shipped course).",
+    ),
 ]
 
 
@@ -180,10 +184,9 @@ def quiz(
     exercises: ExercisesDir = None,
 ) -> None:
     """Show your quiz variant and answer it here (in a terminal), or grade an answers file."""
+    from grader.classroom.context import context
     from grader.quiz import quizzes
     from grader.quiz import terminal as quiz_terminal
-
-    from grader.classroom.context import context
 
     language = _lang(lang)
     ctx = context(exercises)
@@ -289,7 +292,7 @@ def batch(
 
     ctx = context(exercises, course_file, secret_file, db)
     options = batch_mod.Options(
-        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, ctx.exercises_dir, _lang(lang)
+        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
     from grader.cli import semester

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 import sqlite3
 
@@ -13,12 +12,11 @@ import nbformat
 import pytest
 
 from grader.classroom import export
-from grader.classroom.course_config import Course, load_course
+from grader.classroom.course_config import load_course
 from grader.classroom.gradebook import Gradebook
-from grader.errors import ExerciseError, GraderError, UsageError
+from grader.errors import ExerciseError, UsageError
 from tests.batch.helpers import (
     EXERCISES,
-    batch_env,
     grade_cmd,
     run_grade,
     solution,
@@ -26,7 +24,6 @@ from tests.batch.helpers import (
     write_class,
     wrong,
 )
-
 
 # --------------------------------------------------------------------------- 1. notebooks in a batch
 
@@ -78,20 +75,16 @@ def test_3_a_deadline_is_an_iso_date_or_an_error_naming_file_line_and_key(tmp_pa
     assert message.startswith(f"{path}:{line}: {key}: ") and says in message
 
 
-def test_3_iso_dates_and_datetimes_are_read():
+def test_3_iso_dates_and_datetimes_are_read(tmp_path):
     from datetime import UTC, datetime, timedelta, timezone
 
-    path_text = (
-        "timezone: Asia/Seoul\ndeadline: 2026-03-15\n"
-        "items:\n  exercise01: {deadline: '2026-03-10T18:00:00+09:00'}\n  exercise02: {deadline: 2026-03-11T12:00:00Z}\n"
+    path = tmp_path / "course.yaml"
+    path.write_text(
+        "timezone: Asia/Seoul\ndeadline: 2026-03-15\nitems:\n"
+        "  exercise01: {deadline: '2026-03-10T18:00:00+09:00'}\n  exercise02: {deadline: 2026-03-11T12:00:00Z}\n",
+        encoding="utf-8",
     )
-    import tempfile
-    from pathlib import Path
-
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "course.yaml"
-        path.write_text(path_text, encoding="utf-8")
-        course = load_course(path)
+    course = load_course(path)
     kst = timezone(timedelta(hours=9))
     assert course.deadline_of("exercise03") == datetime(2026, 3, 15, 23, 59, 59, tzinfo=course.zone)
     assert course.deadline_of("exercise01") == datetime(2026, 3, 10, 18, tzinfo=kst)
@@ -386,7 +379,8 @@ def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_p
     shutil.copytree(EXERCISES, exercises)
     original = (exercises / "exercise04.yaml").read_text(encoding="utf-8")
     folder = write_class(
-        tmp_path / "class", {("s1", "exercise04.py"): solution("exercise04"), ("s2", "exercise04.py"): wrong("exercise04")}
+        tmp_path / "class",
+        {("s1", "exercise04.py"): solution("exercise04"), ("s2", "exercise04.py"): wrong("exercise04")},
     )
     db = tmp_path / "grades.db"
 
@@ -445,3 +439,78 @@ def test_10_a_missing_item_counts_zero_out_of_the_course_total(tmp_path):
     assert float(by["s2"]["total"]) == top["exercise04"]
     with Gradebook(db) as gb:
         assert export.course_items(gb) == top
+
+
+# --------------------------------------------------------------------------- 8. one student id
+
+
+def test_8_the_docs_and_the_sample_class_use_the_same_student_ids():
+    from grader.exercise.shipped import sample_class_dir
+    from tests.batch.helpers import ROOT
+
+    folders = {p.name for p in sample_class_dir().iterdir() if p.is_dir()}
+    manifest = {row["student"] for row in csv.DictReader((sample_class_dir() / "manifest.csv").open(encoding="utf-8"))}
+    assert manifest <= folders
+    for doc in (ROOT / "README.md", ROOT / "docs" / "quiz.md"):
+        named = set(re.findall(r"--student (\w+)", doc.read_text(encoding="utf-8"))) - {"ID", "STUDENT"}
+        assert named and named <= folders, (doc.name, named - folders)
+
+
+def test_8_an_answers_file_names_its_student_as_the_folder_does(tmp_path, run_batch):
+    folder = write_class(
+        tmp_path / "class",
+        {
+            ("0012", "quiz01.yaml"): "student: 0012\nanswers: {node_meaning: 3}\n",  # YAML would read octal 10
+            ("s7", "quiz01.yaml"): "student: ' s7 '\nanswers: {node_meaning: 3}\n",  # spaces around it
+            ("s8", "quiz01.yaml"): "student: s1\nanswers: {node_meaning: 3}\n",  # truly another student's
+        },
+    )
+    run_batch(folder)
+    with Gradebook(tmp_path / "grades.db") as gb:
+        status = {a.student: a.status for a in gb.attempts()}
+    assert status == {"0012": "graded", "s7": "graded", "s8": "error"}
+
+
+def test_8_a_manifest_row_names_the_folder_whatever_its_case_or_spaces(tmp_path, run_batch):
+    folder = write_class(
+        tmp_path / "class",
+        {("s1", "exercise04.py"): solution("exercise04")},
+        manifest=[(" S1", "exercise04", "2026-03-10T00:00:00+09:00")],
+    )
+    summary = run_batch(folder)
+    assert "manifest_without_file" not in summary["problems"]
+    with Gradebook(tmp_path / "grades.db") as gb:
+        (attempt,) = list(gb.attempts())
+    assert (attempt.student, attempt.time_source) == ("s1", "manifest")
+
+
+def test_8_a_student_draws_the_variant_the_batch_grades():
+    from grader.quiz import quizzes
+
+    quiz = quizzes.find_quiz("quiz03", EXERCISES)
+    typed = quizzes.draw(quiz, " s2026001", "a-course-secret-0123456789").to_json("en")
+    folder = quizzes.draw(quiz, "s2026001", "a-course-secret-0123456789").to_json("en")
+    assert typed == folder and typed["student"] == "s2026001"
+    with pytest.raises(UsageError, match="not a valid student id"):
+        quizzes.draw(quiz, "../etc", "a-course-secret-0123456789")
+
+
+# --------------------------------------------------------------------------- 12. a notebook with a plot, in a batch
+
+
+def test_12_the_batch_grades_a_notebook_with_a_plot_cell(tmp_path, run_batch):
+    from nbformat.v4 import new_code_cell
+
+    from grader.exercise.loader import find_exercise
+    from tests.notebook.helpers import filled_stub
+    from tests.notebook.test_student_notebooks import EXERCISE, PLOT
+
+    ex = find_exercise(EXERCISE, EXERCISES)
+    nb = filled_stub(EXERCISE)
+    nb.cells.insert(len(nb.cells) - 1, new_code_cell(PLOT.replace("FN", ex.tasks[0].function)))
+    folder = tmp_path / "class" / "s1"
+    folder.mkdir(parents=True)
+    (folder / f"{EXERCISE}.ipynb").write_text(nbformat.writes(nb), encoding="utf-8")
+    summary = run_batch(tmp_path / "class")
+    assert summary["graded"] == 1 and summary["statuses"] == {"graded": 1}
+    assert summary["items"][EXERCISE]["full"] == 1
