@@ -90,6 +90,9 @@ def test_override_of_an_item_never_handed_in(graded):
     assert proc.returncode == 0, proc.stderr
     summary = batch.run(opts)  # the batch's summary counts it, with no attempt behind it
     assert summary["totals"]["students"] == 2
+    site = grade(tmp, "site", "--out", str(tmp / "site2"), "--lang", "en", "--secret-file", str(_secret(tmp)))
+    assert site.returncode == 0, site.stderr
+    assert any("submitted on paper" in p.read_text() for p in (tmp / "site2/r").glob("*.html"))
     lines = [json.loads(x) for x in grade(tmp, "export", "--format", "jsonl").stdout.splitlines()]
     assert {"student": "s2", "item": "exercise05", "score": 2.0, "status": "override"}.items() <= next(
         r for r in lines if r["item"] == "exercise05"
