@@ -162,3 +162,26 @@ def _run_batch(tmp: Path, db: Path, files: dict) -> None:
 
     folder = write_class(tmp / "class", files)
     batch.run(batch.Options(folder, Secret(SECRET, "tests"), Course(), db, jobs=1, exercises_dir=EXERCISES))
+
+
+def test_an_extension_is_days_added_or_a_new_deadline_in_the_course_zone():
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from grader.classroom.course_config import Course
+
+    seoul = ZoneInfo("Asia/Seoul")
+    course = Course.model_validate(
+        {
+            "timezone": "Asia/Seoul",
+            "deadline": "2026-03-10",
+            "extensions": {"s1": {"exercise04": 2, "exercise05": "2026-03-20", "exercise08": "2026-03-21T12:00:00"}},
+        }
+    )
+    assert course.deadline_of("exercise04") == datetime(2026, 3, 10, 23, 59, 59, tzinfo=seoul)
+    assert course.deadline_of("exercise04", "s1") == datetime(2026, 3, 12, 23, 59, 59, tzinfo=seoul)
+    assert course.deadline_of("exercise05", "s1") == datetime(2026, 3, 20, 23, 59, 59, tzinfo=seoul)
+    assert course.deadline_of("exercise08", "s1") == datetime(2026, 3, 21, 12, 0, tzinfo=seoul)
+    assert course.deadline_of("exercise04", "s2") == course.deadline_of("exercise04")
+    again = Course.model_validate_json(course.model_dump_json())  # as the gradebook stores it
+    assert again.deadline_of("exercise05", "s1") == course.deadline_of("exercise05", "s1")
