@@ -185,3 +185,15 @@ def test_an_extension_is_days_added_or_a_new_deadline_in_the_course_zone():
     assert course.deadline_of("exercise04", "s2") == course.deadline_of("exercise04")
     again = Course.model_validate_json(course.model_dump_json())  # as the gradebook stores it
     assert again.deadline_of("exercise05", "s1") == course.deadline_of("exercise05", "s1")
+
+
+def test_a_quizs_answers_wait_for_the_latest_extension():
+    from datetime import timedelta
+
+    from grader.classroom.course_config import Course
+
+    plain = {"timezone": "UTC", "deadline": "2026-03-10", "late": {"penalty_per_day": 1.0}}
+    course = Course.model_validate(plain)
+    extended = Course.model_validate({**plain, "extensions": {"s1": {"quiz01": 3}, "s2": {"quiz01": 1}}})
+    assert extended.key_release("quiz01") == course.key_release("quiz01") + timedelta(days=3)
+    assert extended.key_release("quiz02") == course.key_release("quiz02")
