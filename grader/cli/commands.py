@@ -472,6 +472,11 @@ def export(
     ctx = context(course=course_file, db=db)
     with Gradebook(ctx.db, create=False) as gb:
         course = ctx.course_for(gb)
+        for changed in ex.changed_since_batch(gb):
+            err.print(
+                f"[yellow]warning:[/] {changed} changed since the last batch: its grades are for the exercise as it "
+                "was; run grade batch to grade it as it is"
+            )
         if fmt == "gradescope":
             written = ex.write_gradescope(gb, course, out_path or Path("gradescope"), student, item, policy)
             err.print(f"wrote {len(written)} results.json file(s) under {out_path or Path('gradescope')}")
