@@ -288,6 +288,7 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         for item in opts.course.items:  # listed in course.yaml: part of the course's total even if unsubmitted
             catalog.exercise(item, opts.secret.value)
         gb.set_items(catalog.items())
+        gb.set_meta("exercises", str(place.path.resolve()))  # where "as it is now" is checked (export)
         progress = Progress(len(jobs))
         statuses: Counter = Counter()
         kinds: Counter = Counter()

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import hashlib
 import json
 import os
 import re
@@ -132,6 +133,26 @@ def course_items(gb: Gradebook) -> dict[str, float]:
     for item, info in gb.items().items():
         maxima.setdefault(item, float(info["max_score"]))
     return {item: maxima[item] for item in sorted(maxima, key=natural)}
+
+
+def changed_since_batch(gb: Gradebook) -> list[str]:
+    """Items whose file in the last batch's exercise folder is no longer the one it graded against:
+    their grades are for the exercise as it was until ``grade batch`` runs again."""
+    folder = gb.meta("exercises")
+    if not folder or not Path(folder).is_dir():
+        return []
+    changed = []
+    for item, info in gb.items().items():
+        path = next(
+            (Path(folder) / f"{item}{s}" for s in (".yaml", ".yml") if (Path(folder) / f"{item}{s}").is_file()), None
+        )
+        try:
+            now = hashlib.sha256(path.read_bytes()).hexdigest() if path else None
+        except OSError:
+            now = None
+        if now != info.get("digest"):
+            changed.append(item)
+    return changed
 
 
 def natural(name: str) -> list:

@@ -193,15 +193,14 @@ def quiz(
     from grader.quiz import terminal as quiz_terminal
 
     language = _lang(lang)
-    ctx = context(exercises)
+    ctx = context(exercises, course_file)
     qz = quizzes.find_quiz(quiz_id, ctx.exercises_dir)
     found = ctx.secret_or_none()  # the course's secret, as grade batch finds it; else practice variants
     secret = found.value if found else None
     practice = secret is None and quizzes.course_secret()[1]
     if answers is not None:
-        result = _keys_when_released(
-            quizzes.grade_quiz_answers(qz, answers, student, secret=secret, lang=language), course_file
-        )
+        result = quizzes.grade_quiz_answers(qz, answers, student, secret=secret, lang=language)
+        result = _keys_when_released(result, course_file)
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         else:
@@ -509,6 +508,11 @@ def export(
     ctx = context(course=course_file, db=db)
     with Gradebook(ctx.db, create=False) as gb:
         course = ctx.course_for(gb)
+        for changed in ex.changed_since_batch(gb):
+            err.print(
+                f"[yellow]warning:[/] {changed} changed since the last batch: its grades are for the exercise as it "
+                "was; run grade batch to grade it as it is"
+            )
         if fmt in ("canvas", "moodle"):
             from grader.cli import semester
 

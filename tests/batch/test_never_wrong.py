@@ -388,11 +388,15 @@ def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_p
         cmd = [c if c != str(EXERCISES) else str(exercises) for c in grade_cmd(folder, db)]
         return summary_of(run_grade(cmd, cwd=tmp_path))
 
+    warnings: list[str] = []
+
     def exported() -> str:
         import sys
 
         cmd = [sys.executable, "-m", "grader.cli", "export", "--db", str(db), "--format", "csv"]
-        return run_grade(cmd, cwd=tmp_path).stdout
+        proc = run_grade(cmd, cwd=tmp_path)
+        warnings.append(proc.stderr)
+        return proc.stdout
 
     assert batch()["graded"] == 2
     before = exported()
@@ -400,7 +404,8 @@ def test_2_a_reverted_exercise_exports_the_grades_of_the_reverted_exercise(tmp_p
     changed = original[:tasks] + re.sub(r"score: (\d+)", r"score: \g<1>0", original[tasks:])
     assert changed != original
     (exercises / "exercise04.yaml").write_text(changed, encoding="utf-8")
-    assert batch()["graded"] == 2 and exported() != before
+    assert exported() == before and "exercise04 changed since the last batch" in warnings[-1]  # not yet graded
+    assert batch()["graded"] == 2 and exported() != before and "changed" not in warnings[-1]
     (exercises / "exercise04.yaml").write_text(original, encoding="utf-8")  # reverted
     again = batch()
     assert (again["graded"], again["up_to_date"]) == (0, 2)
