@@ -22,6 +22,7 @@ import bisect
 import math
 import time
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -156,7 +157,14 @@ class LoadReport:
 
 
 class Session:
-    """Loads one submission in a child and answers rounds of calls, restarting after a fatal call."""
+    """Loads one submission in a child and answers rounds of calls, restarting after a fatal call.
+
+    ``child_factory`` makes each child: a forked, locked-down process (``Child``) everywhere but in
+    the browser, where the site's practice worker sets ``inprocess.InProcessChild`` once at start-up
+    (the worker is the student's own sandbox; see docs/site.md).
+    """
+
+    child_factory: Callable[..., Child] = Child
 
     def __init__(
         self,
@@ -211,10 +219,11 @@ class Session:
     def load(self) -> LoadReport:
         """Start a child and load the source in it (the child reads it only once locked down)."""
         self._retire()
-        pool = self.pool or default_pool()
+        factory = type(self).child_factory
+        pool = self.pool or (default_pool() if factory is Child else None)
         self.given = []
         self.children += 1
-        self.child = Child(self.limits, pool, self.load_request["allowed_imports"], {"load": self.load_request})
+        self.child = factory(self.limits, pool, self.load_request["allowed_imports"], {"load": self.load_request})
         try:
             frame = self.child.read_frame(time.monotonic() + self.limits.seconds_to_load)
             self.child.pid  # noqa: B018 - the zygote confirms the lock-down before any reply counts
