@@ -64,6 +64,9 @@ class Options:
     lang: str = "en"
     executor: str = "local"  # or "dask" (dask_executor.py), with the scheduler's address
     scheduler: str | None = None
+    roster: Any = None  # grader.classroom.roster.Roster: every enrolled student, handed in or not
+    only_students: set[str] | None = None  # grade (or --regrade) only these students' files
+    only_items: set[str] | None = None  # ... and only these items
 
 
 @dataclass
@@ -255,14 +258,31 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         raise UsageError(f"{folder}: no such folder (expected SUBMISSIONS_DIR/<student>/<exercise>.py)")
     place = where.exercises(opts.exercises_dir, opts.course.path)  # the one rule (grader.exercise.where)
     catalog = Catalog(place.path)
-    opts.course.check_items({item for item in opts.course.items if catalog.kind(item)})
+    named = set(opts.course.items) | {i for per in opts.course.extensions.values() for i in per}
+    opts.course.check_items({item for item in named if catalog.kind(item)})
+    if opts.roster is not None:
+        opts.course.check_students(set(opts.roster.ids()))
+    for item in sorted(opts.only_items or ()):
+        if catalog.kind(item) is None:
+            close = catalog.suggest(item)
+            raise UsageError(
+                f"--item {item}: not an exercise or quiz of the course" + (f" (did you mean {close}?)" if close else "")
+            )
     problems = Problems()
     found = discover(folder, catalog, opts.course.zone, _quiet_names(folder, opts), problems)
+    found = [
+        f
+        for f in found
+        if (opts.only_students is None or f.student in opts.only_students)
+        and (opts.only_items is None or f.item in opts.only_items)
+    ]
     sid = secret_id(opts.secret.value)
     started = time.monotonic()
     with Gradebook(opts.db) as gb:
         _check_secret(gb, sid, opts)
         remember_course(gb, opts.course)
+        if opts.roster is not None:
+            gb.set_meta("roster", roster_json(opts.roster))
         batch_id = gb.start_batch(socket.gethostname(), os.getpid(), str(folder.resolve()), __version__, sid)
         jobs, up_to_date = _plan(found, catalog, gb, opts, sid, problems)
         for item in opts.course.items:  # listed in course.yaml: part of the course's total even if unsubmitted
@@ -469,7 +489,29 @@ def summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, 
         "fault_examples": faults,
         "problems": problems.as_dict(),
         "students": len({f.student for f in found}),
+        "roster": _roster_summary(opts.roster, found),
         **class_overview(gb, opts.course),
+    }
+
+
+def roster_json(roster) -> str:
+    """The class list as the gradebook keeps it (``meta roster``), for the exports and the site."""
+    import json
+
+    return json.dumps([s.__dict__ for s in roster], ensure_ascii=False)
+
+
+def _roster_summary(roster, found: list[Found]) -> dict[str, Any] | None:
+    """Enrolled students who handed in nothing, and students with files who are not on the roster."""
+    if roster is None:
+        return None
+    handed_in = {f.student for f in found}
+    nothing = [s for s in roster.ids() if s not in handed_in]
+    strangers = sorted(handed_in - set(roster.ids()))
+    return {
+        "enrolled": len(roster),
+        "nothing_from": {"count": len(nothing), "examples": nothing[:20]},
+        "not_on_roster": {"count": len(strangers), "examples": strangers[:20]},
     }
 
 

@@ -10,6 +10,9 @@
     items:
       exercise01: {deadline: 2026-03-10}           # a date alone means the end of that day
       exercise06: {deadline: 2026-03-12T18:00:00+09:00, penalty_per_day: 0.2}
+    roster: roster.csv                # the class list (roster.py), relative to this file
+    extensions:                       # per student and item: days added, or a new deadline
+      s2026007: {exercise03: 3, exercise04: 2026-03-20}
 
 Deadlines are ISO 8601 dates or date-times only (``20260315`` is an error, not a Unix time). A
 late attempt loses ``penalty_per_day`` of the item's maximum score for every started day after
@@ -32,12 +35,16 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PrivateAttr, field_validator
 
+from grader.classroom import extensions
 from grader.errors import ExerciseError, UsageError
 from grader.exercise.loader import dotted, line_of, read_yaml, validate
 
 SECRET_ENV = "GRADE_SECRET"
 SECRET_FILE_NAMES = (".grade-secret", "course.secret")
 DAY = timedelta(days=1)
+
+
+Extension = Annotated[int | datetime | date, BeforeValidator(extensions.parse)]
 
 
 class _Model(BaseModel):
@@ -87,11 +94,14 @@ class Course(_Model):
     name: str | None = None
     secret_file: str | None = None
     exercises: str | None = None
+    roster: str | None = None  # the class list (roster.py), relative to this file
     policy: Literal["best", "last"] = "best"
     timezone: str | None = None
     deadline: Deadline = None
     late: CourseLate = CourseLate()
     items: dict[str, ItemRule] = {}
+    extensions: dict[str, dict[str, Extension]] = {}  # student -> item -> days or a new deadline
+    lms: dict[str, dict[str, int]] = {}  # canvas: item -> Canvas assignment id (lms_export.py)
 
     _path: Path | None = PrivateAttr(default=None)
     _lines: dict = PrivateAttr(default_factory=dict)
@@ -125,14 +135,16 @@ class Course(_Model):
             when = datetime.combine(when, time(23, 59, 59))
         return when if when.tzinfo is not None else when.replace(tzinfo=self.zone)
 
-    def deadline_of(self, item: str) -> datetime | None:
+    def deadline_of(self, item: str, student: str | None = None) -> datetime | None:
         rule = self.items.get(item)
         when = rule.deadline if rule and rule.deadline is not None else self.deadline
-        return self.aware(when) if when is not None else None
+        base = self.aware(when) if when is not None else None
+        extension = self.extensions.get(student, {}).get(item) if student is not None else None
+        return base if extension is None else extensions.extended(base, extension, self.aware)
 
-    def lateness(self, item: str, submitted_at: datetime) -> Late:
+    def lateness(self, item: str, submitted_at: datetime, student: str | None = None) -> Late:
         """How late an attempt is and what fraction of the item's maximum it loses."""
-        deadline = self.deadline_of(item)
+        deadline = self.deadline_of(item, student)
         if deadline is None:
             return Late(0, 0.0, None)
         rule = self.items.get(item) or ItemRule()
@@ -150,8 +162,11 @@ class Course(_Model):
         the deadline plus the grace period, plus the started days after which the late penalty takes
         the whole score. None when that never comes (no deadline, or late attempts keep earning marks:
         no penalty, or a cap below 1). Policy ``last`` does not change it: a later attempt then
-        replaces the score, but at 0 it can only lower it."""
+        replaces the score, but at 0 it can only lower it. A student's extension of the item moves it
+        for everyone: the answers stay hidden until the latest deadline has passed."""
         deadline = self.deadline_of(item)
+        extended = [self.deadline_of(item, s) for s, per in self.extensions.items() if item in per]
+        deadline = max([d for d in [deadline, *extended] if d is not None], default=None)
         if deadline is None:
             return None
         rule = self.items.get(item) or ItemRule()
@@ -168,9 +183,15 @@ class Course(_Model):
         return release is not None and (now or datetime.now(UTC)) > release
 
     def final_score(
-        self, item: str, raw: float, max_score: float, submitted_at: datetime, time_source: str = "manifest"
+        self,
+        item: str,
+        raw: float,
+        max_score: float,
+        submitted_at: datetime,
+        time_source: str = "manifest",
+        student: str | None = None,
     ) -> tuple[float, Late]:
-        late = self.lateness(item, submitted_at)
+        late = self.lateness(item, submitted_at, student)
         if time_source == "mtime" and not self.late.from_file_times:
             late = Late(0, 0.0, late.deadline)
         return round(max(0.0, raw - late.fraction * max_score), 4), late
@@ -187,6 +208,25 @@ class Course(_Model):
                     line_of(self._lines, at),
                     dotted(at),
                     f"'{item}' is not an exercise or quiz of the course (known: {', '.join(sorted(known)) or 'none'})",
+                )
+        for student, per_item in self.extensions.items():
+            for item, value in per_item.items():
+                at = ("extensions", student, item)
+                if item not in known:
+                    why = f"'{item}' is not an exercise or quiz of the course"
+                elif isinstance(value, int) and self.deadline_of(item) is None:
+                    why = f"{value} more days, but {item} has no deadline (give a date instead)"
+                else:
+                    continue
+                raise ExerciseError(self._path, line_of(self._lines, at), dotted(at), why)
+
+    def check_students(self, enrolled: set[str]) -> None:
+        """An extension for a student who is not on the roster would silently apply to no one."""
+        for student in self.extensions:
+            if student not in enrolled:
+                at = ("extensions", student)
+                raise ExerciseError(
+                    self._path, line_of(self._lines, at), dotted(at), f"'{student}' is not on the roster"
                 )
 
 

@@ -24,17 +24,20 @@ import os
 import re
 import tempfile
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
+from heapq import merge
 from itertools import groupby
 from pathlib import Path
 from typing import Any, TextIO
 
 from grader.classroom.course_config import Course, Late
 from grader.classroom.gradebook import Attempt, Gradebook
+from grader.classroom.overrides import Override, in_force
+from grader.classroom.roster import recorded
 from grader.errors import UsageError
 
-FORMATS = ("csv", "jsonl", "gradescope")
+FORMATS = ("csv", "jsonl", "gradescope", "canvas", "moodle")  # the last two: lms_export.py
 CSV_STYLES = ("generic", "canvas")
 MAX_FAILED_SHOWN = 6
 HIDDEN_NOTE = (
@@ -56,18 +59,21 @@ class Scored:
 
 @dataclass(frozen=True)
 class Grade:
-    """The attempt that counts for one student and item, under the course's policy."""
+    """The attempt that counts for one student and item, under the course's policy; or the instructor's
+    override (overrides.py), which replaces its score and may stand with no attempt at all."""
 
     student: str
     item: str
-    attempt: Attempt
+    attempt: Attempt | None
     attempts: int
     final: float
     late: Late
+    override: Override | None = None
+    points: float = 0.0  # the item's maximum when there is no attempt
 
     @property
     def max_score(self) -> float:
-        return self.attempt.max_score
+        return self.attempt.max_score if self.attempt is not None else self.points
 
 
 def stored_course(gb: Gradebook, explicit: Course | None) -> Course:
@@ -81,7 +87,7 @@ def scored(gb: Gradebook, course: Course, student: str | None = None, item: str 
     for a in gb.attempts(student, item):
         raw = a.score if a.status == "graded" else 0.0
         final, late = course.final_score(
-            a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.time_source
+            a.item, raw, a.max_score, datetime.fromisoformat(a.submitted_at), a.time_source, a.student
         )
         yield Scored(a, final, late)
 
@@ -97,12 +103,26 @@ def grades(
 ) -> Iterator[Grade]:
     """One grade per (student, item), in order, streamed."""
     rule = policy or course.policy
-    for (who, what), group in groupby(
-        scored(gb, course, student, item), key=lambda s: (s.attempt.student, s.attempt.item)
-    ):
-        attempts = list(group)
-        chosen = pick(attempts, rule)
-        yield Grade(who, what, chosen.attempt, len(attempts), chosen.final, chosen.late)
+    overrides = {k: o for k, o in in_force(gb).items() if student in (None, k[0]) and item in (None, k[1])}
+    attempted = set(gb.db.execute("SELECT DISTINCT student, item FROM submissions")) if overrides else set()
+    maxima = course_items(gb) if overrides else {}
+    alone = [  # an override of an item the student never handed in: a grade with no attempt
+        Grade(who, what, None, 0, o.score, Late(0, 0.0, None), o, maxima.get(what, o.score))
+        for (who, what), o in sorted(overrides.items())
+        if (who, what) not in attempted
+    ]
+
+    def graded() -> Iterator[Grade]:
+        for (who, what), group in groupby(
+            scored(gb, course, student, item), key=lambda s: (s.attempt.student, s.attempt.item)
+        ):
+            attempts = list(group)
+            chosen = pick(attempts, rule)
+            grade = Grade(who, what, chosen.attempt, len(attempts), chosen.final, chosen.late)
+            o = overrides.get((who, what))
+            yield grade if o is None else replace(grade, final=o.score, override=o)
+
+    yield from merge(graded(), alone, key=lambda g: (g.student, g.item))
 
 
 def course_items(gb: Gradebook) -> dict[str, float]:
@@ -159,7 +179,7 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
         writer.writerow(["    Points Possible", "", "", "", "", *(num(maxima[i]) for i in items)])
     else:
         writer.writerow(["student", *items, "total"])
-    rows = 0
+    rows, seen = 0, set()
     for student, group in groupby(grades(gb, course, policy), key=lambda g: g.student):
         finals = {g.item: g.final for g in group}
         cells = [num(finals[i]) if i in finals else "" for i in items]
@@ -168,6 +188,12 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
         else:
             writer.writerow([student, *cells, num(sum(finals.values()))])
         rows += 1
+        seen.add(student)
+    for s in recorded(gb):  # enrolled, nothing graded: a row all the same (roster.py)
+        if s.id not in seen:
+            blank = [""] * len(items)
+            writer.writerow([s.id, "", s.id, "", "", *blank] if style == "canvas" else [s.id, *blank, "0"])
+            rows += 1
     return rows
 
 
@@ -176,9 +202,13 @@ def write_csv(gb: Gradebook, course: Course, out: TextIO, style: str = "generic"
 
 def attempt_records(gb: Gradebook, course: Course, policy: str | None = None) -> Iterator[dict[str, Any]]:
     rule = policy or course.policy
-    for _key, group in groupby(scored(gb, course), key=lambda s: (s.attempt.student, s.attempt.item)):
+    overrides = in_force(gb)
+    for key, group in groupby(scored(gb, course), key=lambda s: (s.attempt.student, s.attempt.item)):
         attempts = list(group)
-        chosen = pick(attempts, rule)
+        override = overrides.pop(key, None)
+        chosen = None if override else pick(attempts, rule)
+        if override:
+            yield override_record(override, attempts[-1].attempt.max_score)
         for s in attempts:
             a = s.attempt
             yield {
@@ -202,6 +232,27 @@ def attempt_records(gb: Gradebook, course: Course, policy: str | None = None) ->
                 "grader_version": a.grader_version,
                 "result_id": a.result_id,
             }
+    maxima = course_items(gb) if overrides else {}
+    for (_, item), override in sorted(overrides.items()):  # overrides of items never handed in
+        yield override_record(override, maxima.get(item, override.score or 0.0))
+
+
+def override_record(o: Override, max_score: float) -> dict[str, Any]:
+    """The instructor's score, as a JSON line beside the attempts (which are then not ``selected``)."""
+    return {
+        "student": o.student,
+        "item": o.item,
+        "attempt": None,
+        "score": o.score,
+        "max_score": max_score,
+        "status": "override",
+        "submitted_at": None,
+        "graded_at": o.set_at,
+        "selected": True,
+        "policy": "override",
+        "reason": o.reason,
+        "set_by": o.set_by,
+    }
 
 
 def write_jsonl(gb: Gradebook, course: Course, out: TextIO, policy: str | None = None) -> int:
@@ -220,12 +271,17 @@ def gradescope_results(entries: list[tuple[Grade, dict[str, Any]]]) -> dict[str,
     tests: list[dict[str, Any]] = []
     lines, extra = [], {}
     for n, (g, verdict) in enumerate(entries, start=1):
+        manual = f"set by the instructor: {g.override.reason}" if g.override else ""
+        if g.attempt is None:
+            lines.append(f"{g.item}: {num(g.final)} / {num(g.max_score)}, {manual}")
+            extra[g.item] = {"score": g.final, "max_score": g.max_score, "override": g.override.__dict__}
+            continue
         tests += _tests(n, g, verdict)
         penalty = round(g.late.fraction * g.max_score, 4)
         line = f"{g.item}: {num(g.final)} / {num(g.max_score)} (attempt {g.attempt.attempt} of {g.attempts})"
         if g.late.days:
             line += f", {g.late.days} day(s) late: -{num(penalty)}"
-        lines.append(line)
+        lines.append(line + (f"; {manual}" if manual else ""))
         extra[g.item] = {
             "raw_score": g.attempt.score,
             "score": g.final,
@@ -236,6 +292,7 @@ def gradescope_results(entries: list[tuple[Grade, dict[str, Any]]]) -> dict[str,
             "attempt": g.attempt.attempt,
             "submitted_at": g.attempt.submitted_at,
             "result_id": g.attempt.result_id,
+            "override": g.override.__dict__ if g.override else None,
         }
     return {
         "score": round(sum(g.final for g, _ in entries), 4),
@@ -331,7 +388,7 @@ def write_gradescope(
     written: list[Path] = []
     single = out.suffix == ".json"
     for who, group in groupby(grades(gb, course, policy, student, item), key=lambda g: g.student):
-        entries = [(g, gb.verdict_json(g.attempt.result_id)) for g in group]
+        entries = [(g, gb.verdict_json(g.attempt.result_id) if g.attempt else {}) for g in group]
         if single and written:
             raise UsageError(
                 f"{out}: one results.json holds one student; the gradebook has several "

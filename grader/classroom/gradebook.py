@@ -5,6 +5,7 @@
                   the full Verdict as JSON (schema grade.result/1)
     tasks, checks every task and every check of a result, for analytics (expected, got, blame, mistake)
     batches       one row per `grade batch` run;  meta  key/value (the secret's id, the course policy)
+    overrides     every manual score an instructor set or cleared, with its reason (overrides.py)
     migrations    the schema changes applied, mirrored by PRAGMA user_version
 
 Safety: WAL journal, one transaction per result (the submission row, the result, its tasks and
@@ -89,6 +90,22 @@ CREATE TABLE checks (
     mistake TEXT, why TEXT
 );
 CREATE INDEX checks_by_result ON checks (result_id, task);
+""",
+    ),
+    (
+        2,
+        "manual score overrides",
+        """
+CREATE TABLE overrides (
+    id INTEGER PRIMARY KEY,
+    student TEXT NOT NULL,
+    item TEXT NOT NULL,
+    score REAL,                            -- NULL: the override was cleared
+    reason TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    set_by TEXT
+);
+CREATE INDEX overrides_by_student ON overrides (student, item, id);
 """,
     ),
 ]

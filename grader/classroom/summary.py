@@ -23,7 +23,8 @@ def class_overview(gb: Gradebook, course: Course) -> dict[str, Any]:
     for g in grades(gb, course):
         per_item[g.item].append(g.final)
         totals[g.student] += g.final
-        picked.append(g.attempt.result_id)
+        if g.attempt is not None:  # None: an instructor's override of an item never handed in
+            picked.append(g.attempt.result_id)
         late += g.late.days > 0
     maxima = course_items(gb)
     out_of = sum(maxima.values())

@@ -296,6 +296,15 @@ def batch(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT (--executor dask).")
     ] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    only_student: Annotated[
+        list[str] | None, typer.Option("--student", help="Only this student's files (repeatable; with --regrade).")
+    ] = None,
+    only_item: Annotated[
+        list[str] | None, typer.Option("--item", help="Only this item's files (repeatable; with --regrade).")
+    ] = None,
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
     from grader.classroom import batch as batch_mod
@@ -306,6 +315,9 @@ def batch(
         submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
+    from grader.cli import semester
+
+    semester.narrow(options, roster, only_student, only_item)
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     report, live = _batch_progress(quiet)
@@ -319,6 +331,7 @@ def batch(
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
+        semester.print_roster(summary)
     if (summary.get("isolation") or {}).get("notice"):
         err.print(summary["isolation"]["notice"], style="yellow", markup=False, highlight=False)
     if summary["interrupted"]:
@@ -459,7 +472,7 @@ def _print_summary(s: dict) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or gradescope.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl, gradescope, canvas or moodle.")],
     db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
     out_path: Annotated[
         Path | None,
@@ -477,6 +490,9 @@ def export(
     csv_style: Annotated[str, typer.Option("--csv-style", help="generic (Moodle, Sakai) or canvas.")] = "generic",
     student: Annotated[str | None, typer.Option(help="Only this student (gradescope).")] = None,
     item: Annotated[str | None, typer.Option(help="Only this item (gradescope).")] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="canvas, moodle: the class list (default: the last batch's).")
+    ] = None,
 ) -> None:
     """Export grades: csv (one row per student), jsonl (every attempt), gradescope (results.json)."""
     import contextlib
@@ -497,6 +513,11 @@ def export(
                 f"[yellow]warning:[/] {changed} changed since the last batch: its grades are for the exercise as it "
                 "was; run grade batch to grade it as it is"
             )
+        if fmt in ("canvas", "moodle"):
+            from grader.cli import semester
+
+            semester.export_lms(gb, course, fmt, out_path, roster, policy)
+            return
         if fmt == "gradescope":
             written = ex.write_gradescope(gb, course, out_path or Path("gradescope"), student, item, policy)
             err.print(f"wrote {len(written)} results.json file(s) under {out_path or Path('gradescope')}")
@@ -515,6 +536,47 @@ def export(
                 what = f"{n} attempt line(s)"
         if out_path is not None:
             err.print(f"wrote {what} to {out_path}")
+
+
+@app.command()
+def collect(
+    archive: Annotated[Path, typer.Argument(help="The LMS's download-all zip (Canvas, Moodle), or its folder.")],
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="The submissions folder to write.")] = Path("submissions"),
+    times: Annotated[
+        Path | None, typer.Option("--times", help="Submission times: Canvas Submissions API JSON, or a CSV.")
+    ] = None,
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    exercises: ExercisesDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """An LMS's "download all submissions" archive into SUBMISSIONS_DIR/<student>/<item> and manifest.csv."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.collect(archive, roster, out_dir, times, course_file, exercises, as_json))
+
+
+@app.command()
+def override(
+    student: Annotated[str | None, typer.Argument(help="Student id (alone: their history).")] = None,
+    item: Annotated[str | None, typer.Argument(help="Exercise or quiz id.")] = None,
+    score: Annotated[float | None, typer.Argument(help="The score that counts, in the item's points.")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why: shown to the student, kept in the history.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="End the override in force (with --reason).")] = False,
+    db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The class list (default: course.yaml's).")] = None,
+    exercises: ExercisesDir = None,
+) -> None:
+    """Set a student's score for an item by hand, with a reason (kept in the history, exported, shown,
+    surviving regrades); --clear ends it; without a SCORE, list the overrides."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.override(student, item, score, reason, clear, db, course_file, roster, exercises))
 
 
 @app.command()

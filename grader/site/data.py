@@ -34,6 +34,7 @@ class Counted:
     max_score: float
     late_days: int
     status: str
+    override: object = None  # grader.classroom.overrides.Override: the instructor's score replaces final
 
 
 @dataclass
@@ -191,6 +192,7 @@ def build(
     from grader.classroom.context import context
     from grader.classroom.export import scored
     from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import recorded
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
@@ -204,6 +206,9 @@ def build(
         for s in scored(book, crs):
             groups[s.attempt.student][s.attempt.item].append(s)
         counted = {s: {i: _counted(crs, g) for i, g in items.items()} for s, items in groups.items()}
+        manual = _apply_overrides(book, counted)
+        for s in recorded(book):  # on the roster, nothing handed in: a page saying so, a row of blanks
+            counted.setdefault(s.id, {})
         known = list(exercises) + list(quizzes)
         items = known + sorted({i for s in counted.values() for i in s} - set(known))
         stats = {i: ItemStats() for i in items}
@@ -214,7 +219,7 @@ def build(
                     _facts(stats[c.item], student, c, facts[c.result_id])
         tokens = {s: site.report_token(secret, s) for s in counted}
         named = {**exercises, **quizzes}
-        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs)
+        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual)
         extra = {"r/index.html": _EMPTY}
         if practice:
             extra |= practice_files.files(exercises)
@@ -231,6 +236,20 @@ _EMPTY = (
     f'<meta http-equiv="Content-Security-Policy" content="{site.csp().replace(chr(39), "&#39;")}">'
     '<meta name="robots" content="noindex, nofollow"><title>-</title></head><body></body></html>\n'
 ).encode()
+
+
+def _apply_overrides(book, counted: dict) -> dict[str, dict]:
+    """The instructor's scores (overrides.py) in place of the counted ones; returns those with no attempt."""
+    from grader.classroom.overrides import in_force
+
+    alone: dict[str, dict] = {}
+    for (student, item), o in in_force(book).items():
+        c = counted.get(student, {}).get(item)
+        if c is None:
+            alone.setdefault(student, {})[item] = o
+        else:
+            c.final, c.override = o.score, o
+    return alone
 
 
 def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes: float) -> None:
@@ -256,7 +275,10 @@ def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
     return {i: text_pair(exercises[i].title) if i in exercises else pair(i) for i in items}
 
 
-def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs) -> list[site.Page]:
+def _pages(
+    book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual=None
+) -> list[site.Page]:
+    manual = manual or {}
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
     from grader.classroom.export import course_items
@@ -294,6 +316,8 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
             common,
             student,
             {i: (digests.get(i), c.result_id, [a.__dict__ for a in c.attempts]) for i, c in per_item.items()},
+            {i: c.override.__dict__ for i, c in per_item.items() if c.override},
+            {i: o.__dict__ for i, o in manual.get(student, {}).items()},
             sorted(i for i in per_item if crs.keys_released(i)),  # a quiz's answers appear once released
         )
         pages.append(
@@ -301,7 +325,9 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
                 f"r/{tokens[student]}.html",
                 "report.html.j2",
                 key,
-                lambda s=student: _report_context(book, exercises, items, counted[s], s, common, crs),
+                lambda s=student: _report_context(
+                    book, exercises, items, counted[s], s, common, crs, manual.get(s, {})
+                ),
             )
         )
     if not students_only:
@@ -318,7 +344,9 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
     return pages
 
 
-def _report_context(book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs) -> dict:
+def _report_context(
+    book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs, manual=None
+) -> dict:
     from grader.quiz.result import hide_keys
 
     shown = []
@@ -348,9 +376,11 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
                 "status": c.status,
                 "history": c.attempts,
                 "view": view,
+                "override": c.override,
             }
         )
-    total = sum(c.final for c in per_item.values())
+    manual = manual or {}
+    total = sum(c.final for c in per_item.values()) + sum(o.score for o in manual.values())
     course = common["course_items"]
     top = sum(course.values()) + sum(c.max_score for i, c in per_item.items() if i not in course)
     return {
@@ -359,7 +389,8 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
         "items": shown,
         "total": _num(total),
         "total_max": _num(top),  # the course's total, not only what was handed in
-        "missing": [i for i in course if i not in per_item],  # each counted 0
+        "missing": [i for i in course if i not in per_item and i not in manual],  # each counted 0
+        "manual": manual,
     }
 
 
