@@ -363,7 +363,6 @@ def _backdrop(box: tuple[float, ...]) -> str:
     return f'\1<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}" rx="2"/>'
 
 
-
 def _same(marks: Marks | None, got, expected) -> bool:
     if not isinstance(got, (int, float)) or not isinstance(expected, (int, float)):
         return False

@@ -32,7 +32,8 @@ lines.on("line", (line) => {
   let out;
   try {
     const q = JSON.parse(line);
-    out = { html: katex.renderToString(q.tex, { displayMode: !!q.display, throwOnError: true, output: "htmlAndMathml" }) };
+    const options = { displayMode: !!q.display, throwOnError: true, output: "htmlAndMathml" };
+    out = { html: katex.renderToString(q.tex, options) };
   } catch (e) {
     out = { error: String((e && e.message) || e) };
   }

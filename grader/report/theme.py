@@ -120,7 +120,12 @@ UI: dict[str, tuple[str, str]] = {
     "students_n": ("학생 {n}명", "{n} students"),
     "checks_passed": ("공개 점검 {n}개 모두 통과", "all {n} public checks passed"),
     "checks_passed_one": ("공개 점검 1개 통과", "the public check passed"),
-    "scrolls": ("그림이 화면보다 넓어 옆으로 스크롤됩니다", "the drawing is wider than the screen: it scrolls sideways"),
+    "checks_passed_some": ("공개 점검 {n}개 통과", "{n} public checks passed"),
+    "check_passed_some": ("공개 점검 1개 통과", "1 public check passed"),
+    "scrolls": (
+        "그림이 화면보다 넓어 옆으로 스크롤됩니다",
+        "the drawing is wider than the screen: it scrolls sideways",
+    ),
     "n_more": ("…{n}개 더", "…{n} more"),
     "like_it": ("(같은 내용 {n}개 더)", "(and {n} more like it)"),
     "your_answer": ("제출한 답", "Your answer"),

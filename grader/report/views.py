@@ -14,8 +14,8 @@ from grader.engine import GATES, EvaluationError, Trace, trace
 from grader.exercise.spec import Exercise
 from grader.grading import explain
 from grader.grading.verdict import Verdict
-from grader.report.diagram import Marks, draw
 from grader.report import words
+from grader.report.diagram import Marks, draw
 from grader.report.markdown_math import math_span, render, render_inline
 
 LANGS = ("ko", "en")
@@ -331,6 +331,10 @@ def _task_view(ex: Exercise | None, task) -> dict:
             "gate": _gate_view(ex, task.blame.node),
         }
     failed = [c for c in public if not c["ok"]]
+    said = {tuple(sorted(c["message"].items())) if c["message"] else None for c in failed}
+    common = failed[0]["message"] if len(failed) > 1 and len(said) == 1 and None not in said else None
+    if common is not None:  # one sentence for every row: said once, above the table
+        failed = [{**c, "message": None, "plain": True} for c in failed]
     return {
         "function": task.function,
         "kind": words.task_kind(task.kind),
@@ -343,6 +347,7 @@ def _task_view(ex: Exercise | None, task) -> dict:
         "also": [_words(b.why) for b in task.also],
         "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en)) if spec and spec.hint else None,
         "failed": failed[:PUBLIC_SHOWN],
+        "failed_message": common,
         "failed_more": max(0, len(failed) - PUBLIC_SHOWN),
         "passed_n": sum(1 for c in public if c["ok"]),
         "hidden_wrong": hidden_wrong,

@@ -17,8 +17,8 @@ from pathlib import Path
 from grader.errors import GraderError, UsageError
 from grader.exercise.spec import Exercise
 from grader.report import theme as site
-from grader.report.diagram import draw
 from grader.report import words
+from grader.report.diagram import draw
 from grader.report.views import (
     AttemptView,
     exercise_view,
@@ -30,8 +30,8 @@ from grader.report.views import (
     score_text,
     text_pair,
 )
-from grader.site import stats as class_stats
 from grader.site import charts
+from grader.site import stats as class_stats
 
 
 @dataclass
@@ -437,11 +437,19 @@ def _dashboard_context(named, items, counted, stats, tokens, common, tasks) -> d
                 cells.append(None)
                 continue
             state = "full" if c.final >= c.max_score - 1e-9 else "partial"
-            cells.append({"score": _num(c.final), "value": c.final, "state": state, "late": c.late_days,
-                          "status": c.status})
+            cells.append(
+                {"score": _num(c.final), "value": c.final, "state": state, "late": c.late_days, "status": c.status}
+            )
         total = sum(c.final for c in per.values())
-        rows.append({"student": student, "href": f"r/{tokens[student]}.html", "cells": cells,
-                     "total": _num(total), "total_value": total})
+        rows.append(
+            {
+                "student": student,
+                "href": f"r/{tokens[student]}.html",
+                "cells": cells,
+                "total": _num(total),
+                "total_value": total,
+            }
+        )
     lost = class_stats.lost_points(per_task) or 1.0
     return {
         **common,

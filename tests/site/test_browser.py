@@ -331,7 +331,7 @@ def test_axe_finds_no_serious_violation(browser, built, demo_site, width, lang):
 def test_no_page_scrolls_sideways_on_a_phone(browser, built, demo_site, lang):
     """Every page of the fixed class (each kind of report, exercise06's wide table, quiz results) and the demo's
     largest pages, in one phone-sized tab per language."""
-    (out, report), (demo, demo_report) = built, demo_site
+    (out, _), (demo, demo_report) = built, demo_site
     targets = [p.relative_to(out).as_posix() for p in sorted(out.rglob("*.html")) if "static" not in p.parts]
     targets = [(out, rel) for rel in targets if rel != "r/index.html"]
     targets += [(demo, rel) for rel in demo_pages(demo, demo_report)]
@@ -366,7 +366,9 @@ def test_report_diagram_opens_on_the_node_to_fix_and_scrolls_by_keyboard(browser
         assert abs(centre) < 40 or page.evaluate("s => s.scrollLeft", scroller.element_handle()) > 0
         assert page.locator("#d-exercise03 .scroll-hint").is_visible()  # it says that it scrolls
         assert scroller.get_attribute("tabindex") == "0" and scroller.get_attribute("role") == "region"
-        name = page.evaluate("s => document.getElementById(s.getAttribute('aria-labelledby')).innerText", scroller.element_handle())
+        name = page.evaluate(
+            "s => document.getElementById(s.getAttribute('aria-labelledby')).innerText", scroller.element_handle()
+        )
         assert "Computational graph" in name and "scrolls sideways" in name
         scroller.focus()
         before = page.evaluate("s => s.scrollLeft", scroller.element_handle())
@@ -388,7 +390,8 @@ def test_label_texts_do_not_overlap_in_the_browser(browser, built):
         try:
             clashes = visit.page.evaluate(
                 """() => Array.from(document.querySelectorAll('svg.dg')).flatMap(svg => {
-                  const texts = Array.from(svg.querySelectorAll('g.dg-val text, g.dg-grad text, g.dg-mine text, g.dg-name text, g.dg-heat text'));
+                  const kinds = ['dg-val', 'dg-grad', 'dg-mine', 'dg-name', 'dg-heat'].map(k => 'g.' + k + ' text');
+                  const texts = Array.from(svg.querySelectorAll(kinds.join(', ')));
                   const boxes = texts.map(t => [t.textContent, t.getBBox()]);
                   const out = [];
                   for (let i = 0; i < boxes.length; i++) for (let j = i + 1; j < boxes.length; j++) {
@@ -402,7 +405,8 @@ def test_label_texts_do_not_overlap_in_the_browser(browser, built):
             )
             assert clashes == []
             size = visit.page.evaluate(
-                "Math.min(...Array.from(document.querySelectorAll('svg.dg g.dg-val text')).map(t => t.getBoundingClientRect().height))"
+                "Math.min(...Array.from(document.querySelectorAll('svg.dg g.dg-val text'))"
+                ".map(t => t.getBoundingClientRect().height))"
             )
             assert size >= 13  # as drawn: the desktop page does not shrink the drawing
         finally:
@@ -452,7 +456,10 @@ def test_dashboard_table_sorts_searches_and_keeps_its_header(browser, built):
         last = page.locator("#grid thead th").last
         last.locator("button").click()
         assert last.get_attribute("aria-sort") == "ascending"
-        totals = page.evaluate("Array.from(document.querySelectorAll('#grid tbody tr')).map(r => parseFloat(r.lastElementChild.dataset.value))")
+        totals = page.evaluate(
+            "Array.from(document.querySelectorAll('#grid tbody tr'))"
+            ".map(r => parseFloat(r.lastElementChild.dataset.value))"
+        )
         assert totals == sorted(totals)
         last.locator("button").press("Enter")
         assert last.get_attribute("aria-sort") == "descending"

@@ -83,8 +83,13 @@ def test_late_work_and_policy(built):
     five = (out / report.reports["s2026005"]).read_text(encoding="utf-8")
     assert "History of attempts</span> (2)" in five and "★" in five
     dash = (out / "dashboard.html").read_text(encoding="utf-8")
-    for words in ("syntax error", "forbidden feature used", "time limit exceeded", "upstream gradient not multiplied in",
-                  "fan-out gradients overwritten, not added"):
+    for words in (
+        "syntax error",
+        "forbidden feature used",
+        "time limit exceeded",
+        "upstream gradient not multiplied in",
+        "fan-out gradients overwritten, not added",
+    ):
         assert words in dash
 
 
@@ -250,7 +255,9 @@ def test_every_scroller_is_reachable_by_keyboard_and_named(built):
 def test_exercise06_description_table_scrolls_in_its_box(built):
     out, _ = built
     text = (out / "exercises" / "exercise06.html").read_text(encoding="utf-8")
-    assert re.search(r'<div class="scroll" tabindex="0" role="region" aria-label="Table 1 \(scrolls sideways\)"><table>', text)
+    assert re.search(
+        r'<div class="scroll" tabindex="0" role="region" aria-label="Table 1 \(scrolls sideways\)"><table>', text
+    )
     assert 'aria-label="표 1 (옆으로 스크롤)"' in text
 
 
@@ -265,14 +272,24 @@ def test_scores_have_at_most_two_decimals(built):
 
 def test_no_raw_codes_where_words_belong(built):
     out, report = built
-    codes = ("sign_error", "local_grad", "missing_upstream", "swapped_operands", "overwrote_fanout", "unclassified",
-             "syntax_error", "check(s)")
+    codes = (
+        "sign_error",
+        "local_grad",
+        "missing_upstream",
+        "swapped_operands",
+        "overwrote_fanout",
+        "unclassified",
+        "syntax_error",
+        "check(s)",
+    )
     for page in pages(out):
         if page.parent.name == "r" and page.name == "index.html":
             continue
         words = visible_text(page.read_text(encoding="utf-8"))
         words = re.sub(r"`[^`]*`", "", words)  # a function's name, quoted
-        words = re.sub(r"\((?:or|다른 가능성): (?:[^()]|\([^()]*\))*\)", "", words)  # blame alternatives: explain.py's (issue 15)
+        words = re.sub(
+            r"\((?:or|다른 가능성): (?:[^()]|\([^()]*\))*\)", "", words
+        )  # blame alternatives: explain.py's (issue 15)
         for code in codes:
             assert code not in words, (page, code)
         assert not re.search(r"<td>\s*(graded|error)\b", page.read_text(encoding="utf-8")), page  # a status in words
@@ -334,7 +351,7 @@ def test_dashboard_fits_a_few_screens_with_statistics(built):
     assert re.search(r"sign flipped|upstream gradient|swapped|overwritten|constant factor", costly)
     errors = text[text.index('id="errors"') :]
     assert errors.index("<details>") < errors.index("<table")  # folded
-    assert 'data-sortable' in text and "static/table.js" in text and 'id="student-search"' in text
+    assert "data-sortable" in text and "static/table.js" in text and 'id="student-search"' in text
     assert text.count("<details") >= 8  # every item's charts folded
     for name in ("index.html", "exercises/exercise03.html"):
         assert "table.js" not in (out / name).read_text(encoding="utf-8")
