@@ -403,6 +403,7 @@ def quiz_view(result, variant=None) -> dict:
             "message": pair(ko.error.message, en.error.message),
         }
     shown = {qv.question.id: qv for qv in variant.questions} if variant is not None else {}
+    keys = getattr(result, "keys_shown", True)  # grader.quiz withholds them while a later attempt can count
     questions = []
     for a, b in zip(ko.questions, en.questions):
         qv = shown.get(a.id)
@@ -418,16 +419,18 @@ def quiz_view(result, variant=None) -> dict:
                 "passed": a.passed,
                 "answer": _quiz_answer(a.got, choices),
                 "understood": a.understood,
-                "key": _quiz_answer(_key_of(a), choices) if _key_of(a) is not None else None,
+                "key": _quiz_answer(a.expected, choices) if keys and a.expected is not None and not a.passed else None,
                 "message": pair(a.message, b.message),
                 "explanation": pair(a.explanation.get("ko", ""), a.explanation.get("en", ""))
                 if a.explanation and not a.passed
                 else None,
             }
         )
+    notes = [pair(quiz_result.render(w, "ko"), quiz_result.render(w, "en")) for w in result.warnings]
     return {
         "kind": "quiz",
         "error": error,
+        "notes": notes,  # e.g. when the answers will be shown
         "questions": questions,
         "tasks": [],
         "diagram": None,
@@ -436,11 +439,6 @@ def quiz_view(result, variant=None) -> dict:
         "output_clipped": False,
         "output_withheld": False,
     }
-
-
-def _key_of(question):
-    """The key, where the quiz result says it may be shown (an attribute ``key``); else None."""
-    return getattr(question, "key", None)
 
 
 def _quiz_answer(got, choices: dict[str, list[str]] | None) -> dict[str, str]:
