@@ -16,6 +16,10 @@ MISTAKES: dict[str, tuple[str, str]] = {
     "ascent": ("기울기 방향으로 이동 (하강이 아님)", "moved up the gradient, not down"),
     "off_by_factor": ("상수배만큼 틀림", "off by a constant factor"),
     "unclassified": ("유형을 알 수 없는 틀림", "wrong in another way"),
+    "modified_input": ("받은 입력을 바꿈", "changed the inputs it was given"),
+    "finite_difference": ("해석적 기울기 대신 수치 근사", "a finite-difference estimate, not the analytic gradient"),
+    "overflow": ("큰 입력에서 넘침 (overflow)", "overflows at large inputs"),
+    "unstable": ("큰 입력에서 정밀도를 잃음", "loses precision at large inputs"),
     # quiz answers
     "wrong": ("틀린 답", "wrong answer"),
     "missing": ("답 없음", "no answer"),
@@ -28,6 +32,8 @@ TASK_KINDS: dict[str, tuple[str, str]] = {
     "backward": ("역전파 (하류 기울기)", "backward pass (downstream gradients)"),
     "gradients": ("입력에 대한 기울기", "gradients of the inputs"),
     "step": ("경사 하강 한 걸음", "one gradient-descent step"),
+    "descent": ("경사 하강 반복", "gradient-descent loop"),
+    "gradient_check": ("수치 기울기 검사", "numerical gradient check"),
     # quiz questions
     "choice": ("선택형", "multiple choice"),
     "numeric": ("수치형", "number"),

@@ -296,13 +296,14 @@ def _pages(
             common,
             student,
             {i: (digests.get(i), c.result_id, [a.__dict__ for a in c.attempts]) for i, c in per_item.items()},
+            sorted(i for i in per_item if crs.keys_released(i)),  # a quiz's answers appear once released
         )
         pages.append(
             site.Page(
                 f"r/{tokens[student]}.html",
                 "report.html.j2",
                 key,
-                lambda s=student: _report_context(book, exercises, quizzes, items, counted[s], s, common, secret),
+                lambda s=student: _report_context(book, exercises, quizzes, items, counted[s], s, common, secret, crs),
             )
         )
     if not students_only:
@@ -335,14 +336,19 @@ def _variant(quiz, student: str, secret: str):
 
 
 def _report_context(
-    book, exercises, quizzes, items, per_item: dict[str, Counted], student: str, common: dict, secret: str
+    book, exercises, quizzes, items, per_item: dict[str, Counted], student: str, common: dict, secret: str, crs
 ) -> dict:
+    from grader.quiz.result import hide_keys
+
     shown = []
     for item in (i for i in items if i in per_item):
         c = per_item[item]
         data, result = load_result(book, c.result_id)
         ex = exercises.get(item)
         if data.get("kind") == "quiz" or "questions" in data:
+            if not result.practice and not crs.keys_released(item):  # grader.quiz's rule: no key while it may count
+                release = crs.key_release(item)
+                result = hide_keys(result, release.isoformat(timespec="minutes") if release else None)
             view = quiz_view(result, _variant(quizzes.get(item), student, secret))
         else:
             view = item_view(ex, result, f"d-{item}")
