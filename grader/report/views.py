@@ -348,6 +348,7 @@ def _task_view(ex: Exercise | None, task) -> dict:
         "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en)) if spec and spec.hint else None,
         "failed": failed[:PUBLIC_SHOWN],
         "failed_message": common,
+        "quiet": task.passed and not (blame or task.also or task.error or failed or hidden_wrong),  # one line is enough
         "failed_more": max(0, len(failed) - PUBLIC_SHOWN),
         "passed_n": sum(1 for c in public if c["ok"]),
         "hidden_wrong": hidden_wrong,
