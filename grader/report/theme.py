@@ -119,7 +119,10 @@ UI: dict[str, tuple[str, str]] = {
     ),
     "students_n": ("학생 {n}명", "{n} students"),
     "checks_passed": ("공개 점검 {n}개 모두 통과", "all {n} public checks passed"),
-    "tasks_passed": ("통과한 과제 (공개 점검과 숨은 점 모두 맞음)", "Tasks passed (every public and hidden check right)"),
+    "tasks_passed": (
+        "통과한 과제 (공개 점검과 숨은 점 모두 맞음)",
+        "Tasks passed (every public and hidden check right)",
+    ),
     "checks_passed_one": ("공개 점검 1개 통과", "the public check passed"),
     "checks_passed_some": ("공개 점검 {n}개 통과", "{n} public checks passed"),
     "check_passed_some": ("공개 점검 1개 통과", "1 public check passed"),
