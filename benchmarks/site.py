@@ -36,6 +36,7 @@ from grader import __version__  # noqa: E402
 from grader.classroom.batch import secret_id  # noqa: E402
 from grader.classroom.gradebook import Gradebook, Key, rows_of  # noqa: E402
 from grader.exercise.loader import find_exercise  # noqa: E402
+from grader.report import katex  # noqa: E402
 from grader.report import theme as site  # noqa: E402
 from grader.site import data as site_data  # noqa: E402
 
@@ -160,6 +161,13 @@ def main() -> None:
         f"cold build:        {cold_s:6.2f} s  (CPU {cold_cpu:.2f} s)  {cold.pages} pages, {len(cold.written)} written, "
         f"{size / 1e6:.1f} MB; rendering inside it {cold.render_seconds:.2f} s; peak memory "
         f"{peak / 1e6:.0f} MB (process peak RSS)"
+    )
+    katex._NODE.stop()  # so that its CPU time is counted below
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    print(
+        f"math at build time: {katex.STATS['formulas']} distinct formulas rendered by KaTeX ({katex.mode()}), "
+        f"{katex.STATS['seconds']:.2f} s of the build's clock; Node's own CPU "
+        f"{children.ru_utime + children.ru_stime:.2f} s"
     )
 
     render_s, render_cpu, gather_s, chars = templates_alone(db, work / "scratch")

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import html
 import math
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -45,6 +46,21 @@ GLYPH = {
 }
 VALUE, GRAD, WRONG, INK, MUTED = "#1d6b3a", "#9a4a00", "#c0262d", "#1f2328", "#6e7781"
 R = 20  # gate radius
+FONT = 13  # px at the drawing's natural size, which the page never shrinks
+EM = 0.62  # a character's width in em, generous for digits and signs in a sans-serif (Chromium: 0.55–0.6)
+
+
+def text_box(x: float, baseline: float, text: str, size: float = FONT, pad: float = 1.5) -> tuple[float, ...]:
+    """The box a centred text covers: (left, top, right, bottom), with ``pad`` around it."""
+    half = EM * size * len(text) / 2
+    return (x - half - pad, baseline - 0.78 * size - pad, x + half + pad, baseline + 0.24 * size + pad)
+
+
+def overlap(a: tuple[float, ...], b: tuple[float, ...]) -> float:
+    """The area two boxes share (0 when they do not touch)."""
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
 
 
 def num(x) -> str:
@@ -251,7 +267,7 @@ def _e(text) -> str:
 
 
 BLAMED = ' data-blamed="1"'
-HALO = {"dg-val", "dg-grad", "dg-mine", "dg-heat", "dg-name", "dg-glyph"}
+HALO = {"dg-heat", "dg-name", "dg-glyph"}  # edge labels have a backdrop instead
 
 
 def _text(x: float, y: float, text: str, cls: str, fill: str = INK) -> str:
@@ -261,9 +277,11 @@ def _text(x: float, y: float, text: str, cls: str, fill: str = INK) -> str:
 
 def _grouped(parts: list[str]) -> str:
     """Shapes first, then the texts above them, in groups that carry the shared attributes once."""
-    shapes, groups = [], {}
+    shapes, backdrops, groups = [], [], {}
     for p in parts:
-        if p.startswith("\0"):
+        if p.startswith("\1"):
+            backdrops.append(p[1:])
+        elif p.startswith("\0"):
             _, cls, fill, body = p.split("\0", 3)
             groups.setdefault((cls, fill), []).append(body)
         else:
@@ -272,7 +290,8 @@ def _grouped(parts: list[str]) -> str:
     for (cls, fill), bodies in groups.items():
         halo = ' stroke="#ffffff" stroke-width="3" paint-order="stroke"' if cls in HALO else ""
         texts.append(f'<g class="{cls}" fill="{fill}" text-anchor="middle"{halo}>{"".join(bodies)}</g>')
-    return "".join(shapes) + "".join(texts)
+    under = f'<g class="dg-backdrop" fill="#ffffff" fill-opacity="0.92">{"".join(backdrops)}</g>' if backdrops else ""
+    return "".join(shapes) + under + "".join(texts)
 
 
 def _attach(item: Item, toward: tuple[float, float], out: bool) -> tuple[float, float]:
@@ -293,15 +312,55 @@ def _curve(points: list[tuple[float, float]]) -> str:
     return d
 
 
-def _labels(x: float, y: float, ref_top, mine_top, ref_bottom, mine_bottom, marks: Marks | None) -> list[str]:
-    out = [_text(x, y - 6, num(ref_top), "dg-val", VALUE)] if ref_top is not None else []
+@dataclass
+class Block:
+    """An edge's labels, stacked (value above the line, gradient below, the student's beside each), and the
+    places along the edge where they may go, best first; ``place_labels`` picks one that collides with nothing."""
+
+    lines: list[tuple[float, str, str, str]]  # (offset of the baseline from the anchor, text, class, colour)
+    anchors: list[tuple[float, float]]
+
+    def boxes(self, x: float, y: float) -> list[tuple[float, ...]]:
+        return [text_box(x, y + dy, text) for dy, text, _, _ in self.lines]
+
+
+def _labels(ref_top, mine_top, ref_bottom, mine_bottom, marks: Marks | None) -> list[tuple[float, str, str, str]]:
+    line = FONT + 3
+    out = [(-6.0, num(ref_top), "dg-val", VALUE)] if ref_top is not None else []
     if ref_bottom is not None:
-        out.append(_text(x, y + 15, num(ref_bottom), "dg-grad", GRAD))
+        out.append((6.0 + 0.78 * FONT, num(ref_bottom), "dg-grad", GRAD))
     if mine_top is not None and not _same(marks, mine_top, ref_top):
-        out.append(_text(x, y - 21, "✗ " + num(mine_top), "dg-mine", WRONG))
+        out.append((-6.0 - line, "✗ " + num(mine_top), "dg-mine", WRONG))
     if mine_bottom is not None and not _same(marks, mine_bottom, ref_bottom):
-        out.append(_text(x, y + 30, "✗ " + num(mine_bottom), "dg-mine", WRONG))
+        out.append((6.0 + 0.78 * FONT + line, "✗ " + num(mine_bottom), "dg-mine", WRONG))
     return out
+
+
+def place_labels(blocks: list[Block], fixed: list[tuple[float, ...]]) -> list[str]:
+    """Each block at the first of its anchors where none of its texts touches a node, a node's name or a
+    label placed before it (else where it touches least); every text gets a white background."""
+    taken = list(fixed)
+    out: list[str] = []
+    for block in blocks:
+        best, best_cost = block.anchors[0], math.inf
+        for x, y in block.anchors:
+            boxes = block.boxes(x, y)
+            cost = sum(overlap(b, t) for b in boxes for t in taken)
+            if cost < best_cost:
+                best, best_cost = (x, y), cost
+            if cost == 0:
+                break
+        x, y = best
+        for (dy, text, cls, fill), box in zip(block.lines, block.boxes(x, y)):
+            taken.append(box)
+            out.append(_backdrop(box))
+            out.append(_text(x, y + dy, text, cls, fill))
+    return out
+
+
+def _backdrop(box: tuple[float, ...]) -> str:
+    left, top, right, bottom = box
+    return f'\1<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}" rx="2"/>'
 
 
 def _same(marks: Marks | None, got, expected) -> bool:
@@ -329,36 +388,68 @@ def draw(
 ) -> str:
     """The SVG. ``trace``: reference values and gradients to write on the edges (None: structure only);
     ``marks``: the student's values and the blame; ``heat``: node -> (students wrong there, students)."""
-    lay = layout(graph, col=136 if marks else 124, row=96 if marks else 84)
+    lay = layout(graph, col=150 if marks else 140, row=104 if marks else 92)
     by_name = graph.by_name
     uses = graph.consumers()
     fan_in = {n.name: sum(1 for a in n.args if isinstance(a, str)) for n in graph.nodes}
     parts: list[str] = []
+    blocks: list[Block] = []
     for edge in lay.edges:
-        parts.extend(_draw_edge(edge, lay, by_name[edge.dst], trace, marks, len(uses[edge.src]), fan_in[edge.dst]))
+        path, block = _draw_edge(edge, lay, by_name[edge.dst], trace, marks, len(uses[edge.src]), fan_in[edge.dst])
+        parts.append(path)
+        if block is not None:
+            blocks.append(block)
     out = lay.items[lay.output]
-    x0, x1 = out.x + out.half, out.x + out.half + 72
+    x0, x1 = out.x + out.half, out.x + out.half + 84
     parts.append(
         f'<path d="M{x0:.1f},{out.y:.1f} H{x1:.1f}" class="dg-edge" stroke="{INK}" fill="none" '
         f'marker-end="url(#{uid}-arrow)"/>'
     )
     if trace is not None:
         mine_out = marks.values.get(lay.output) if marks else None
-        parts += _labels((x0 + x1) / 2, out.y, trace.values[lay.output], mine_out, 1.0, None, marks)
+        stub = _labels(trace.values[lay.output], mine_out, 1.0, None, marks)
+        blocks.insert(0, Block(stub, [((x0 + x1) / 2, out.y), ((x0 + x1) / 2 + 12, out.y)]))
+    node_parts: list[str] = []
+    fixed: list[tuple[float, ...]] = []
     for key, it in lay.items.items():
         if it.kind == "input":
-            parts.extend(_draw_input(it, trace, marks, len(uses[key]), labels, uid))
+            drawn, sums = _draw_input(it, trace, marks, len(uses[key]), labels, uid)
+            node_parts.extend(drawn)
+            if sums is not None:
+                blocks.insert(0, sums)  # placed first, where they belong: the edges' labels make way
+            fixed.append((it.x - it.half, it.y - 13, it.x + it.half, it.y + 13))
         elif it.kind == "gate":
-            parts.extend(_draw_gate(it, by_name[key], marks, heat, uid, labels))
+            node_parts.extend(_draw_gate(it, by_name[key], marks, heat, uid, labels))
+            fixed.append((it.x - it.half, it.y - R, it.x + it.half, it.y + R))
+    fixed += [text_box(x, y, text) for x, y, text, cls in _texts(node_parts) if cls != "dg-badge-text"]
+    placed = place_labels(blocks, fixed)
+    boxes = fixed + [text_box(x, y, text) for x, y, text, _ in _texts(placed)]
+    left = min(0.0, min(b[0] for b in boxes) - 4)
+    top = min(0.0, min(b[1] for b in boxes) - 4)
+    width = max(lay.width, max(b[2] for b in boxes) + 4) - left
+    height = max(lay.height, max(b[3] for b in boxes) + 4) - top
     label = f' aria-labelledby="{_e(caption_id)}"' if caption_id else ""
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" class="dg" role="img"{label} '
-        f'viewBox="0 0 {lay.width:.0f} {lay.height:.0f}" width="{lay.width:.0f}" height="{lay.height:.0f}" '
-        f'font-family="system-ui, -apple-system, \'Segoe UI\', sans-serif" font-size="12">'
+        f'viewBox="{left:.0f} {top:.0f} {width:.0f} {height:.0f}" width="{width:.0f}" height="{height:.0f}" '
+        f'font-family="system-ui, -apple-system, \'Segoe UI\', sans-serif" font-size="{FONT}">'
         + _defs(uid)
-        + _grouped(parts)
+        + _grouped(parts + node_parts + placed)
         + "</svg>"
     )
+
+
+_TEXT = re.compile(r'\0([\w-]+)\0[^\0]*\0<text x="([-\d.]+)" y="([-\d.]+)">(.*?)</text>')
+
+
+def _texts(parts: list[str]) -> list[tuple[float, float, str, str]]:
+    """(x, baseline, text, class) of the texts among drawn parts."""
+    found = []
+    for p in parts:
+        m = _TEXT.match(p)
+        if m:
+            found.append((float(m[2]), float(m[3]), html.unescape(m[4]), m[1]))
+    return found
 
 
 def _defs(uid: str) -> str:
@@ -373,7 +464,7 @@ def _defs(uid: str) -> str:
 
 def _draw_edge(
     edge: Edge, lay: Layout, dst: Node, trace: Trace | None, marks: Marks | None, fan_out: int, fan_in: int
-) -> list[str]:
+) -> tuple[str, Block | None]:
     items = [lay.items[k] for k in edge.path]
     pts = [(it.x, it.y) for it in items]
     pts[0] = _attach(items[0], pts[1], out=True)
@@ -398,9 +489,9 @@ def _draw_edge(
         f'stroke="{WRONG}" stroke-width="2.2" stroke-dasharray="6 4"' if wrong else f'stroke="{INK}" stroke-width="1.3"'
     )
     cls = "dg-edge wrong" if wrong else "dg-edge"
-    out = [f'<path d="{_curve(pts)}" class="{cls}" {style} fill="none" data-edge="{_e(edge.src)}-{_e(edge.dst)}"/>']
+    path = f'<path d="{_curve(pts)}" class="{cls}" {style} fill="none" data-edge="{_e(edge.src)}-{_e(edge.dst)}"/>'
     if trace is None:
-        return out
+        return path, None
     if len(pts) > 2:  # a long edge: label it in the middle of its free run
         seg, t = (len(pts) - 1) // 2, 0.5
     elif fan_in > 1 and fan_out == 1:
@@ -409,14 +500,23 @@ def _draw_edge(
         seg, t = len(pts) - 2, 0.68
     else:
         seg, t = 0, 0.5
-    (ax, ay), (bx, by) = pts[seg], pts[seg + 1]
-    s = 3 * t * t - 2 * t**3  # where the horizontal-tangent cubic is at parameter t
-    return out + _labels(ax + (bx - ax) * t, ay + (by - ay) * s, ref_val, mine_val, ref_grad, mine_grad, marks)
+    tries = [(seg, t)] + [(seg, u) for u in (0.5, 0.4, 0.6, 0.3, 0.7, 0.22, 0.78) if u != t]
+    tries += [(k, u) for k in range(len(pts) - 1) if k != seg for u in (0.5, 0.35, 0.65)]
+    anchors = [_on_curve(pts[k], pts[k + 1], u) for k, u in tries]
+    near = anchors[:5]
+    anchors += [(x, y + dy) for dy in (-10, 10, -20, 20, -30, 30) for x, y in near]  # off the line: the last resort
+    return path, Block(_labels(ref_val, mine_val, ref_grad, mine_grad, marks), anchors)
+
+
+def _on_curve(a: tuple[float, float], b: tuple[float, float], t: float) -> tuple[float, float]:
+    """The point at parameter ``t`` of ``_curve``'s cubic from a to b (horizontal at both ends)."""
+    (ax, ay), (bx, by) = a, b
+    return ax + (bx - ax) * (1.5 * t * (1 - t) + t**3), ay + (by - ay) * (3 * t * t - 2 * t**3)
 
 
 def _draw_input(
     it: Item, trace: Trace | None, marks: Marks | None, fan_out: int, labels: dict[str, str] | None, uid: str = "g"
-) -> list[str]:
+) -> tuple[list[str], Block | None]:
     w, h = it.half, 13
     name = (labels or {}).get(it.key, it.key)
     blamed = bool(marks) and (it.key in marks.blamed or it.key in marks.also)
@@ -433,12 +533,14 @@ def _draw_input(
     if blamed:  # e.g. a fan-out whose gradients were overwritten instead of added
         out.append(f'<circle cx="{it.x + w:.1f}" cy="{it.y - h:.1f}" r="8" fill="{WRONG}" class="dg-badge"/>')
         out.append(_text(it.x + w, it.y - h + 4, "✗", "dg-badge-text", "#ffffff"))
-    if trace is not None and fan_out > 1:  # a fan-out input: its total gradient, the sum of its edges
-        out.append(_text(it.x, it.y + h + 14, "Σ " + num(trace.grads[it.key]), "dg-grad", GRAD))
-        mine = marks.totals.get(it.key) if marks else None
-        if mine is not None and not _same(marks, mine, trace.grads[it.key]):
-            out.append(_text(it.x, it.y + h + 28, "✗ " + num(mine), "dg-mine", WRONG))
-    return out
+    if trace is None or fan_out <= 1:
+        return out, None
+    # a fan-out input: its total gradient, the sum of its edges, under it
+    lines = [(h + 16.0, "Σ " + num(trace.grads[it.key]), "dg-grad", GRAD)]
+    mine = marks.totals.get(it.key) if marks else None
+    if mine is not None and not _same(marks, mine, trace.grads[it.key]):
+        lines.append((h + 32.0, "✗ " + num(mine), "dg-mine", WRONG))
+    return out, Block(lines, [(it.x, it.y)])
 
 
 def _draw_gate(it: Item, node: Node, marks: Marks | None, heat, uid: str, labels) -> list[str]:
@@ -476,7 +578,7 @@ def _draw_gate(it: Item, node: Node, marks: Marks | None, heat, uid: str, labels
     if heat is not None:
         wrong, total = heat.get(it.key, (0, 0))
         pct = f"{round(100 * wrong / total)}%" if total else "—"
-        out.append(_text(it.x, it.y + R + 29, f"✗ {wrong}/{total} · {pct}", "dg-heat", WRONG if wrong else MUTED))
+        out.append(_text(it.x, it.y + R + 32, f"✗ {wrong}/{total} · {pct}", "dg-heat", WRONG if wrong else MUTED))
     return out
 
 

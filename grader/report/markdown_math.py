@@ -2,8 +2,10 @@
 
 Markdown would eat TeX (``\\{``, ``_`` and ``*`` mean something to it), so ``$...$`` and ``$$...$$``
 are first replaced by inert alphanumeric tokens, outside code spans and fenced code; Markdown runs;
-then every token becomes ``<span class="math inline|display">TeX, escaped</span>``, which the page's
-vendored KaTeX renders (``site/static/site.js``), and which reads as TeX source without JavaScript.
+then every token becomes ``<span class="math inline|display rendered">KaTeX's HTML</span>``, rendered at
+build time (``katex``), or, where Node.js is missing, ``<span class="math inline|display">TeX, escaped</span>``
+for the page's vendored KaTeX to render (``site/static/site.js``). A Markdown table is put in a
+keyboard-reachable scroll container, so that a wide one never makes a phone's page scroll sideways.
 
 Rules, as in pandoc: an opening ``$`` is not followed by a space, a closing ``$`` is not preceded by
 one nor followed by a digit, inline math stays on one line; ``\\$`` is a literal dollar sign.
@@ -20,6 +22,8 @@ from functools import lru_cache
 
 import markdown
 from markdown.treeprocessors import Treeprocessor
+
+from grader.report import katex
 
 _FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})")
 _SAFE_URL = re.compile(r"^(https?:|mailto:|#|\.{0,2}/|[A-Za-z0-9_.-]+(/|\.html?|$))", re.I)
@@ -133,12 +137,39 @@ def _math_end(text: str, i: int) -> tuple[int | None, bool]:
 def math_span(tex: str, display: bool = False) -> str:
     """One formula as a span for KaTeX; the TeX is escaped, so it reads as source without JavaScript."""
     kind = "display" if display else "inline"
+    rendered = katex.render(tex, display)
+    if rendered is not None:
+        if display:  # a wide formula scrolls in its own box, which the keyboard can reach
+            return f'<span class="math display rendered" tabindex="0">{rendered}</span>'
+        return f'<span class="math inline rendered">{rendered}</span>'
     return f'<span class="math {kind}">{html.escape(tex, quote=False)}</span>'
 
 
-@lru_cache(maxsize=4096)
+SCROLL_TABLE = '<div class="scroll" tabindex="0" role="region" aria-label="{label}">'
+
+
+_HANGUL = re.compile("[\uac00-\ud7a3]")
+
+
+def _scroll_tables(body: str, korean: bool) -> str:
+    """Each table in a scroll container that the keyboard can reach (a table is the usual cause of a sideways page)."""
+    if "<table>" not in body:
+        return body
+    parts = body.split("<table>")
+    out = [parts[0]]
+    for n, rest in enumerate(parts[1:], 1):
+        label = f"표 {n} (옆으로 스크롤)" if korean else f"Table {n} (scrolls sideways)"
+        out.append(SCROLL_TABLE.format(label=label) + "<table>" + rest.replace("</table>", "</table></div>", 1))
+    return "".join(out)
+
+
 def render(text: str) -> str:
     """Markdown with ``$...$`` math → HTML (block level: paragraphs, lists, tables)."""
+    return _render(text, katex.mode())
+
+
+@lru_cache(maxsize=4096)
+def _render(text: str, mode: str) -> str:
     token = "MQ" + secrets.token_hex(6) + "X"
     while token in text:  # pragma: no cover - 48 random bits
         token = "MQ" + secrets.token_hex(6) + "X"
@@ -150,13 +181,17 @@ def render(text: str) -> str:
         tex, display = formulas[int(m.group(1))]
         return math_span(tex, display)
 
-    return re.sub(re.escape(token) + r"(\d+)Z", put_back, body)
+    return _scroll_tables(re.sub(re.escape(token) + r"(\d+)Z", put_back, body), bool(_HANGUL.search(text)))
+
+
+def render_inline(text: str) -> str:
+    """Like ``render`` for a one-paragraph text (a hint): without the surrounding ``<p>``."""
+    return _render_inline(text, katex.mode())
 
 
 @lru_cache(maxsize=4096)
-def render_inline(text: str) -> str:
-    """Like ``render`` for a one-paragraph text (a hint): without the surrounding ``<p>``."""
-    body = render(text).strip()
+def _render_inline(text: str, mode: str) -> str:
+    body = _render(text, mode).strip()
     if body.startswith("<p>") and body.endswith("</p>") and body.count("<p>") == 1:
         body = body[3:-4]
     return body

@@ -19,7 +19,7 @@ from markupsafe import Markup
 from grader.exercise.spec import Exercise
 from grader.grading.verdict import Verdict
 from grader.report import theme as site
-from grader.report.views import item_view, text_pair
+from grader.report.views import item_view, score_text, text_pair
 
 _FONT_SRC = re.compile(r'src:url\(fonts/([\w.-]+\.woff2)\) format\("woff2"\)(?:,url\([^)]*\) format\("[\w-]+"\))*')
 
@@ -55,22 +55,29 @@ def render(verdict: Verdict, exercise: Exercise | None, lang: str = "en", theme:
     """The HTML text of the report."""
     theme = theme or site.theme_dir()
     assets = _assets(theme)
-    inline = {k: Markup(v) for k, v in assets.items()}
-    hashes = [_sha256(assets[k]) for k in ("lang_js", "katex_js", "site_js")]
+    view = item_view(exercise, verdict, "d0")
+    # KaTeX's script only when a formula is left for the browser (no Node.js at build time)
+    browser_math = re.search(r'class="math (inline|display)"', repr(view)) is not None
+    names = ("lang_js", "katex_js", "site_js") if browser_math else ("lang_js", "site_js")
+    inline = {k: Markup(v) for k, v in assets.items() if k in names or k == "css"}
+    inline.setdefault("katex_js", "")
+    hashes = [_sha256(assets[k]) for k in names]
     title = text_pair(exercise.title) if exercise else {"ko": verdict.exercise, "en": verdict.exercise}
     full = verdict.full_marks
     item = {
         "id": verdict.exercise,
         "title": title,
-        "has_page": False,
-        "score": f"{verdict.score:g}",
-        "max": f"{verdict.max_score:g}",
-        "raw": f"{verdict.score:g}",
+        "page": None,
+        "penalty": "",
+        "state": "full" if full else "partial",
+        "score": score_text(verdict.score),
+        "max": score_text(verdict.max_score),
+        "raw": score_text(verdict.score),
         "late_days": 0,
         "full": full,
         "status": verdict.status,
         "history": [],
-        "view": item_view(exercise, verdict, "d0"),
+        "view": view,
     }
     context = {
         "lang": lang,

@@ -19,6 +19,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -28,6 +29,8 @@ from markupsafe import Markup
 
 from grader import __version__
 from grader.exercise import shipped as course
+from grader.report import katex, words
+from grader.report.views import score_text
 
 MANIFEST = ".grade-site.json"
 UI: dict[str, tuple[str, str]] = {
@@ -116,7 +119,52 @@ UI: dict[str, tuple[str, str]] = {
         "What your functions printed at hidden points is not shown (only what loading printed).",
     ),
     "students_n": ("학생 {n}명", "{n} students"),
-    "checks_passed": ("공개 점검 {n}개 통과", "{n} public check(s) passed"),
+    "checks_passed": ("공개 점검 {n}개 모두 통과", "all {n} public checks passed"),
+    "tasks_passed": (
+        "통과한 과제 (공개 점검과 숨은 점 모두 맞음)",
+        "Tasks passed (every public and hidden check right)",
+    ),
+    "checks_passed_one": ("공개 점검 1개 통과", "the public check passed"),
+    "checks_passed_some": ("공개 점검 {n}개 통과", "{n} public checks passed"),
+    "check_passed_some": ("공개 점검 1개 통과", "1 public check passed"),
+    "scrolls": (
+        "그림이 화면보다 넓어 옆으로 스크롤됩니다",
+        "the drawing is wider than the screen: it scrolls sideways",
+    ),
+    "n_more": ("…{n}개 더", "…{n} more"),
+    "like_it": ("(같은 내용 {n}개 더)", "(and {n} more like it)"),
+    "your_answer": ("제출한 답", "Your answer"),
+    "key": ("정답", "Answer key"),
+    "line": ("{n}번째 줄", "line {n}"),
+    "days_n": ("{n}일", "{n} d"),
+    "late_by": ("{n}일 늦음", "{n} days late"),
+    "late_by_one": ("1일 늦음", "one day late"),
+    "full_details": ("만점: 자세히 보기", "Full marks: show the details"),
+    "quizzes": ("퀴즈", "Quizzes"),
+    "quiz_numbers": (
+        "⟨ ⟩ 안의 숫자는 학생마다 다릅니다. 자기 문제는 `grade quiz`로 받습니다.",
+        "The numbers in ⟨ ⟩ differ from student to student; each gets their own with `grade quiz`.",
+    ),
+    "choices": ("선택지", "Choices"),
+    "items": ("항목별 요약", "Items at a glance"),
+    "median": ("중앙값", "median"),
+    "full_share": ("만점 비율", "full marks"),
+    "hardest": ("가장 어려운 과제와 문항", "The hardest tasks and questions"),
+    "costly": ("점수를 가장 많이 잃게 한 실수", "The mistakes that cost the most points"),
+    "lost": ("잃은 점수", "lost"),
+    "share_lost": ("비중", "share"),
+    "costly_note": (
+        "각 실수가 지목된 과제에서 잃은 점수와, 반 전체가 잃은 점수 중 그 비중",
+        "points lost in the tasks each mistake was blamed for, and their share of all the points the class lost",
+    ),
+    "task": ("과제", "Task"),
+    "mistake": ("실수", "Mistake"),
+    "students_col": ("학생 수", "Students"),
+    "details": ("자세히", "Details"),
+    "search": ("학생 찾기", "Find a student"),
+    "sort_hint": ("열 제목을 누르면 정렬됩니다.", "Click a column's heading to sort by it."),
+    "late_n": ("지각", "late"),
+    "errors_n": ("오류", "errors"),
     "description": ("설명", "Description"),
     "item": ("항목", "Item"),
     # the practice panel (grade site --practice)
@@ -243,6 +291,8 @@ def environment(theme: Path | None = None) -> jinja2.Environment:
         course_name="",
     )
     env.globals["figure"] = _figure(env)
+    env.globals.update(status_words=words.status, error_words=words.error)
+    env.filters["score"] = score_text
     env.filters["safe_svg"] = lambda s: Markup(s) if s else ""  # built by diagram/charts, which escape
     env.filters["safe_html"] = lambda s: Markup(s) if s else ""  # built by markdown_math, which escapes
     return env
@@ -259,6 +309,7 @@ RENDERING_MODULES = (
     "report/views.py",
     "report/diagram.py",
     "report/markdown_math.py",
+    "report/katex.py",
     "grading/explain.py",
     "site/charts.py",
     "site/data.py",
@@ -275,6 +326,7 @@ def theme_digest(theme: Path | None = None) -> str:
         extra = package / module
         if extra.is_file():
             h.update(extra.read_bytes())
+    h.update(katex.mode().encode())  # math rendered at build time or in the browser: other pages
     return h.hexdigest()
 
 
@@ -353,7 +405,7 @@ def write_pages(
         t0 = time.perf_counter()
         context = page.context()
         context.setdefault("root", root_of(page.path))
-        data = env.get_template(page.template).render(**context).encode("utf-8")
+        data = math_assets(env.get_template(page.template).render(**context), context["root"]).encode("utf-8")
         report.render_seconds += time.perf_counter() - t0
         report.rendered += 1
         digest = hashlib.sha256(data).hexdigest()
@@ -420,6 +472,22 @@ def _copy_theme(theme: Path, out: Path, old: dict, new: dict, skip: tuple[str, .
     return copied
 
 
+MATH_HEAD, MATH_SCRIPT = "<!--grade:math-head-->", "<!--grade:math-script-->"
+
+
+def math_assets(page: str, root: str) -> str:
+    """KaTeX's stylesheet only where the page has math, and its script only where math is left for the browser.
+
+    The pages' math is rendered at build time (``katex``); where it could not be (no Node.js), the
+    span keeps its TeX and the page loads ``katex.min.js``, which ``site.js`` applies to it.
+    """
+    has_math = 'class="math ' in page
+    unrendered = has_math and re.search(r'class="math (inline|display)"', page) is not None
+    head = f'<link rel="stylesheet" href="{root}static/vendor/katex/katex.min.css">' if has_math else ""
+    script = f'<script src="{root}static/vendor/katex/katex.min.js" defer></script>' if unrendered else ""
+    return page.replace(MATH_HEAD, head, 1).replace(MATH_SCRIPT, script, 1)
+
+
 def csp(inline_hashes: list[str] | None = None, practice: bool = False) -> str:
     """No request may leave the page: scripts, styles and fonts come from the site's folder (or are inline).
 
@@ -438,6 +506,7 @@ def csp(inline_hashes: list[str] | None = None, practice: bool = False) -> str:
             "img-src data:; base-uri 'none'; form-action 'none'"
         )
     return (
-        "default-src 'none'; script-src 'self'; style-src 'self'; font-src 'self'; img-src 'self' data:; "
+        "default-src 'none'; script-src 'self'; style-src 'self'; style-src-attr 'unsafe-inline'; font-src 'self'; "
+        "img-src 'self' data:; "
         "base-uri 'none'; form-action 'none'"
     )

@@ -14,6 +14,7 @@ from grader.engine import GATES, EvaluationError, Trace, trace
 from grader.exercise.spec import Exercise
 from grader.grading import explain
 from grader.grading.verdict import Verdict
+from grader.report import words
 from grader.report.diagram import Marks, draw
 from grader.report.markdown_math import math_span, render, render_inline
 
@@ -32,6 +33,12 @@ def text_pair(text) -> dict[str, str]:
 
 def fmt(x) -> str:
     return explain.fmt(x)
+
+
+def score_text(x: float) -> str:
+    """A score as people read it: at most two decimals (7.4286 → 7.43; 39 → 39); the stored number is exact."""
+    text = f"{round(float(x), 2):.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
 
 
 @dataclass(frozen=True)
@@ -249,7 +256,11 @@ def item_view(ex: Exercise | None, verdict: Verdict, uid: str) -> dict:
     """A graded exercise: score, error, tasks with checks and blame, diagram, effect, output."""
     error = None
     if verdict.error:
-        error = {"kind": verdict.error.kind, "line": verdict.error.line, "message": _words(verdict.error.why)}
+        message = _words(verdict.error.why)
+        line = verdict.error.line
+        if line is not None and all(str(line) in text for text in message.values()):
+            line = None  # the sentence says it already: a line number is said once
+        error = {"kind": words.error(verdict.error.kind), "line": line, "message": message}
     tasks = [_task_view(ex, task) for task in verdict.tasks]
     tasks.sort(key=lambda t: t["passed"])
     return {
@@ -270,6 +281,25 @@ def _words(why, check=None) -> dict[str, str]:
 
 
 HIDDEN_SHOWN = 6
+PUBLIC_SHOWN = 8
+
+
+def _summarised(rows: list[dict], shown: int) -> list[dict]:
+    """Lines that say the same thing once, with how many more there are ("…19 more"), at most ``shown``."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        message = row["message"]
+        key = (row["node"], tuple(sorted(message.items())) if message else None)
+        if key in groups:
+            groups[key]["more"] += 1
+        else:
+            groups[key] = {**row, "more": 0}
+    out = list(groups.values())
+    extra = sum(1 + g["more"] for g in out[shown:])
+    out = out[:shown]
+    if extra and out:
+        out[-1] = {**out[-1], "rest": extra}
+    return out
 
 
 def _task_view(ex: Exercise | None, task) -> dict:
@@ -278,7 +308,7 @@ def _task_view(ex: Exercise | None, task) -> dict:
     for c in task.checks:
         if not c.public:
             hidden_wrong += not c.ok
-            if c.ok or len(hidden) >= HIDDEN_SHOWN:
+            if c.ok:
                 continue
         plain = c.why is None or c.why.code == "wrong"  # the columns already say it
         row = {
@@ -296,26 +326,34 @@ def _task_view(ex: Exercise | None, task) -> dict:
     if task.blame:
         blame = {
             "node": task.blame.node,
-            "mistake": task.blame.mistake,
+            "mistake": words.mistake(task.blame.mistake) if task.blame.mistake else None,
             "message": _words(task.blame.why),
             "gate": _gate_view(ex, task.blame.node),
         }
+    failed = [c for c in public if not c["ok"]]
+    said = {tuple(sorted(c["message"].items())) if c["message"] else None for c in failed}
+    common = failed[0]["message"] if len(failed) > 1 and len(said) == 1 and None not in said else None
+    if common is not None:  # one sentence for every row: said once, above the table
+        failed = [{**c, "message": None, "plain": True} for c in failed]
     return {
         "function": task.function,
-        "kind": task.kind,
-        "score": fmt(task.score),
-        "max": fmt(task.max_score),
+        "kind": words.task_kind(task.kind),
+        "score": score_text(task.score),
+        "max": score_text(task.max_score),
         "passed": task.passed,
         "target": (spec.op or spec.node or "") if spec else "",
         "error": _words(task.error.why) if task.error else None,
         "blame": blame,
         "also": [_words(b.why) for b in task.also],
         "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en)) if spec and spec.hint else None,
-        "failed": [c for c in public if not c["ok"]],
+        "failed": failed[:PUBLIC_SHOWN],
+        "failed_message": common,
+        "quiet": task.passed and not (blame or task.also or task.error or failed or hidden_wrong),  # one line is enough
+        "failed_more": max(0, len(failed) - PUBLIC_SHOWN),
         "passed_n": sum(1 for c in public if c["ok"]),
         "hidden_wrong": hidden_wrong,
         "hidden_total": sum(1 for c in task.checks if not c.public),
-        "hidden": hidden,
+        "hidden": _summarised(hidden, HIDDEN_SHOWN),
     }
 
 
@@ -350,36 +388,50 @@ def _clip(text: str) -> str:
     return text if len(text) <= OUTPUT_LIMIT else text[:OUTPUT_LIMIT] + "\n…"
 
 
-def quiz_view(result) -> dict:
-    """A graded quiz (``grader.quiz.result.QuizResult``): one row per question."""
+def quiz_view(result, variant=None) -> dict:
+    """A graded quiz (``grader.quiz.result.QuizResult``): for each question, the question as the student
+    saw it (their numbers and choices, from ``variant``, their ``grader.quiz.variant.Variant``), their
+    answer, the verdict's words, and the key only where the result carries it (``grader.quiz`` decides
+    when a key may be shown: once no later attempt can count)."""
     from grader.quiz import result as quiz_result
 
     ko, en = quiz_result.localize(result, "ko"), quiz_result.localize(result, "en")
     error = None
     if result.error:
         error = {
-            "kind": result.error.kind,
+            "kind": words.error(result.error.kind),
             "line": result.error.line,
             "message": pair(ko.error.message, en.error.message),
         }
-    questions = [
-        {
-            "id": a.id,
-            "kind": a.kind,
-            "score": fmt(a.score),
-            "max": fmt(a.max_score),
-            "passed": a.passed,
-            "got": fmt(a.got) if a.got is not None else "",
-            "message": pair(a.message, b.message),
-            "explanation": pair(a.explanation.get("ko", ""), a.explanation.get("en", ""))
-            if a.explanation and not a.passed
-            else None,
-        }
-        for a, b in zip(ko.questions, en.questions)
-    ]
+    shown = {qv.question.id: qv for qv in variant.questions} if variant is not None else {}
+    keys = getattr(result, "keys_shown", True)  # grader.quiz withholds them while a later attempt can count
+    questions = []
+    for a, b in zip(ko.questions, en.questions):
+        qv = shown.get(a.id)
+        choices = {"ko": qv.choice_texts("ko"), "en": qv.choice_texts("en")} if qv and a.kind == "choice" else None
+        questions.append(
+            {
+                "id": a.id,
+                "kind": words.task_kind(a.kind),
+                "text": pair(qv.text("ko"), qv.text("en")) if qv else None,
+                "choices": [pair(k, e) for k, e in zip(choices["ko"], choices["en"])] if choices else [],
+                "score": score_text(a.score),
+                "max": score_text(a.max_score),
+                "passed": a.passed,
+                "answer": _quiz_answer(a.got, choices),
+                "understood": a.understood,
+                "key": _quiz_answer(a.expected, choices) if keys and a.expected is not None and not a.passed else None,
+                "message": pair(a.message, b.message),
+                "explanation": pair(a.explanation.get("ko", ""), a.explanation.get("en", ""))
+                if a.explanation and not a.passed
+                else None,
+            }
+        )
+    notes = [pair(quiz_result.render(w, "ko"), quiz_result.render(w, "en")) for w in result.warnings]
     return {
         "kind": "quiz",
         "error": error,
+        "notes": notes,  # e.g. when the answers will be shown
         "questions": questions,
         "tasks": [],
         "diagram": None,
@@ -388,6 +440,17 @@ def quiz_view(result) -> dict:
         "output_clipped": False,
         "output_withheld": False,
     }
+
+
+def _quiz_answer(got, choices: dict[str, list[str]] | None) -> dict[str, str]:
+    """An answer in words: a choice's text after its number, a number as written, nothing as a dash."""
+    if got is None or got == "":
+        return pair("—")
+    picks = got if isinstance(got, (list, tuple)) else [got]
+    if choices and all(isinstance(p, int) and not isinstance(p, bool) and 0 <= p < len(choices["en"]) for p in picks):
+        return {lang: "; ".join(f"{p}: {choices[lang][p]}" for p in picks) for lang in LANGS}
+    text = ", ".join(fmt(p) if isinstance(p, float) else str(p) for p in picks)
+    return pair(text)
 
 
 # --------------------------------------------------------------------------- exercise pages
@@ -404,9 +467,9 @@ def exercise_view(ex: Exercise) -> dict:
         tasks.append(
             {
                 "function": t.function,
-                "kind": t.kind,
+                "kind": words.task_kind(t.kind),
                 "covers": covers,
-                "score": fmt(t.score),
+                "score": score_text(t.score),
                 "hint": pair(render_inline(t.hint.ko), render_inline(t.hint.en)) if t.hint else None,
             }
         )
@@ -434,5 +497,37 @@ def exercise_view(ex: Exercise) -> dict:
         "tasks": tasks,
         "points": points,
         "gates": gates,
-        "max": fmt(ex.max_score),
+        "max": score_text(ex.max_score),
     }
+
+
+def quiz_page_view(quiz) -> dict:
+    """A quiz's page: its description and questions as written, each student's numbers left as names."""
+    questions = []
+    for q in quiz.questions:
+        text = {lang: _placeholders(q.text.get(lang)) for lang in LANGS}
+        choices = [{lang: _placeholders(c.get(lang)) for lang in LANGS} for c in (q.choices or [])]
+        questions.append(
+            {
+                "id": q.id,
+                "kind": words.task_kind(q.kind),
+                "text": text,
+                "choices": choices,
+                "score": score_text(q.score),
+            }
+        )
+    description = quiz.description if (quiz.description.ko or quiz.description.en) else None
+    return {
+        "id": quiz.id,
+        "title": text_pair(quiz.title),
+        "description": pair(render(description.ko), render(description.en)) if description else None,
+        "questions": questions,
+        "max": score_text(quiz.max_score),
+    }
+
+
+def _placeholders(text: str) -> str:
+    """``{w0}`` → ``⟨w0⟩``: each student's own number goes there."""
+    import re
+
+    return re.sub(r"\{([A-Za-z_][A-Za-z0-9_]*)\}", "⟨\\1⟩", text)

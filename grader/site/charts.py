@@ -47,26 +47,6 @@ def histogram(bins: list[tuple[str, int]], caption_id: str, full_last: bool = Tr
     )
 
 
-def hbars(rows: list[tuple[str, int]], caption_id: str) -> str:
-    """Horizontal bars with the label on the left and the count at the end of each bar."""
-    label_w = max((len(label) for label, _ in rows), default=4) * 7 + 12
-    width, row_h = label_w + 260, 22
-    height = row_h * len(rows) + 8
-    top_count = max((c for _, c in rows), default=0) or 1
-    parts = []
-    for i, (label, count) in enumerate(rows):
-        y = 4 + i * row_h
-        w = 200 * count / top_count
-        parts.append(f'<text x="{label_w - 6}" y="{y + 15}" text-anchor="end" fill="{INK}">{_e(label)}</text>')
-        parts.append(f'<rect x="{label_w}" y="{y + 3}" width="{w:.1f}" height="{row_h - 8}" fill="{BAR}"/>')
-        parts.append(f'<text x="{label_w + w + 5:.1f}" y="{y + 15}" fill="{INK}">{count}</text>')
-    return (
-        f'<svg xmlns="http://www.w3.org/2000/svg" class="chart" role="img" aria-labelledby="{_e(caption_id)}" '
-        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}" font-size="12" '
-        f'font-family="system-ui, sans-serif">{"".join(parts)}</svg>'
-    )
-
-
 def score_bins(fractions: list[float]) -> list[tuple[str, int]]:
     """Scores as shares of the maximum in tenths ("30+": 30% to under 40%); the last bin is exactly 100%."""
     labels = [f"{10 * i}+" for i in range(10)] + ["100"]
@@ -77,3 +57,19 @@ def score_bins(fractions: list[float]) -> list[tuple[str, int]]:
         else:
             counts[min(9, max(0, int(f * 10 + 1e-9)))] += 1
     return list(zip(labels, counts))
+
+
+def sparkline(bins: list[tuple[str, int]], label: str) -> str:
+    """A row-sized histogram (11 bars, 0–100 %) for the items table; its label gives every count in words."""
+    width, height, bar = 11 * 7, 22, 5
+    top_count = max((c for _, c in bins), default=0) or 1
+    parts = [f'<line x1="0" y1="{height - 0.5}" x2="{width}" y2="{height - 0.5}" stroke="{GRID}"/>']
+    for i, (_, count) in enumerate(bins):
+        h = max(1.0 if count else 0.0, (height - 2) * count / top_count)
+        fill = FULL if i == len(bins) - 1 else BAR
+        parts.append(f'<rect x="{i * 7 + 1}" y="{height - 1 - h:.1f}" width="{bar}" height="{h:.1f}" fill="{fill}"/>')
+    words = ", ".join(f"{name}%: {count}" for name, count in bins)
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" class="spark" role="img" aria-label="{_e(label)} ({_e(words)})" '
+        f'viewBox="0 0 {width} {height}" width="{width}" height="{height}">{"".join(parts)}</svg>'
+    )

@@ -17,10 +17,22 @@ from pathlib import Path
 from grader.errors import GraderError, UsageError
 from grader.exercise.spec import Exercise
 from grader.report import theme as site
+from grader.report import words
 from grader.report.diagram import draw
-from grader.report.views import AttemptView, exercise_view, item_view, node_labels, pair, quiz_view, text_pair
+from grader.report.views import (
+    AttemptView,
+    exercise_view,
+    item_view,
+    node_labels,
+    pair,
+    quiz_page_view,
+    quiz_view,
+    score_text,
+    text_pair,
+)
 from grader.site import charts
 from grader.site import practice as practice_files
+from grader.site import stats as class_stats
 
 
 @dataclass
@@ -212,14 +224,30 @@ def build(
         known = list(exercises) + list(quizzes)
         items = known + sorted({i for s in counted.values() for i in s} - set(known))
         stats = {i: ItemStats() for i in items}
+        tasks = ({}, [])
         if not students_only:
             facts = class_facts(book, [c.result_id for per in counted.values() for c in per.values()])
             for student, per_item in counted.items():
                 for c in per_item.values():
                     _facts(stats[c.item], student, c, facts[c.result_id])
+            tasks = class_stats.task_stats(book)
         tokens = {s: site.report_token(secret, s) for s in counted}
-        named = {**exercises, **quizzes}
-        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual)
+        pages = _pages(
+            book,
+            exercises,
+            quizzes,
+            items,
+            counted,
+            stats,
+            tokens,
+            theme,
+            lang,
+            students_only,
+            crs,
+            secret,
+            tasks,
+            manual,
+        )
         extra = {"r/index.html": _EMPTY}
         if practice:
             extra |= practice_files.files(exercises)
@@ -276,8 +304,9 @@ def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
 
 
 def _pages(
-    book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual=None
+    book, exercises, quizzes, items, counted, stats, tokens, theme, lang, students_only, crs, secret, tasks, manual=None
 ) -> list[site.Page]:
+    named = {**exercises, **quizzes}
     manual = manual or {}
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
@@ -294,11 +323,21 @@ def _pages(
             site.key_of("index", theme, common, digests, len(counted)),  # the count shown on it
             lambda: {
                 **common,
-                "exercises": [(i, titles[i], exercises[i].max_score) for i in exercises],
+                "exercises": [(i, titles[i], score_text(exercises[i].max_score)) for i in exercises],
+                "quizzes": [(i, titles[i], score_text(quizzes[i].max_score)) for i in quizzes],
                 "n_students": len(counted),
             },
         )
     ]
+    for quiz_id, quiz in quizzes.items():
+        pages.append(
+            site.Page(
+                f"quizzes/{quiz_id}.html",
+                "quiz.html.j2",
+                site.key_of("quiz", theme, common, quiz.digest),
+                lambda quiz=quiz: {**common, "quiz": quiz_page_view(quiz)},
+            )
+        )
     for ex_id, ex in exercises.items():
         pages.append(
             site.Page(
@@ -326,26 +365,50 @@ def _pages(
                 "report.html.j2",
                 key,
                 lambda s=student: _report_context(
-                    book, exercises, items, counted[s], s, common, crs, manual.get(s, {})
+                    book, exercises, quizzes, items, counted[s], s, common, secret, crs, manual.get(s, {})
                 ),
             )
         )
     if not students_only:
         facts = {i: (s.fractions, dict(s.heat), dict(s.mistakes), s.errors, s.late, s.graded) for i, s in stats.items()}
         table = {s: {i: (c.final, c.late_days, c.status) for i, c in per.items()} for s, per in counted.items()}
+        per_task, costly = tasks
+        numbers = ({i: [t.__dict__ for t in ts] for i, ts in per_task.items()}, [m.__dict__ for m in costly])
         pages.append(
             site.Page(
                 "dashboard.html",
                 "dashboard.html.j2",
-                site.key_of("dashboard", theme, common, digests, facts, table, tokens),
-                lambda: _dashboard_context(exercises, items, counted, stats, tokens, common),
+                site.key_of("dashboard", theme, common, digests, facts, table, tokens, numbers),
+                lambda: _dashboard_context(named, items, counted, stats, tokens, common, tasks),
             )
         )
     return pages
 
 
+def _variant(quiz, student: str, secret: str):
+    """The student's variant of a quiz (their numbers and choice order), or None if it cannot be drawn."""
+    if quiz is None:
+        return None
+    from grader.quiz.quizzes import prepared_of
+    from grader.quiz.variant import draw_variant
+
+    try:
+        return draw_variant(quiz, prepared_of(quiz), secret, student, False)
+    except GraderError:
+        return None
+
+
 def _report_context(
-    book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs, manual=None
+    book,
+    exercises,
+    quizzes,
+    items,
+    per_item: dict[str, Counted],
+    student: str,
+    common: dict,
+    secret: str,
+    crs,
+    manual=None,
 ) -> dict:
     from grader.quiz.result import hide_keys
 
@@ -354,25 +417,25 @@ def _report_context(
         c = per_item[item]
         data, result = load_result(book, c.result_id)
         ex = exercises.get(item)
-        is_quiz = data.get("kind") == "quiz" or "questions" in data
-        if is_quiz and not result.practice and not crs.keys_released(item):
-            release = crs.key_release(item)
-            result = hide_keys(result, release.isoformat(timespec="minutes") if release else None)
-        view = (
-            quiz_view(result)
-            if data.get("kind") == "quiz" or "questions" in data
-            else item_view(ex, result, f"d-{item}")
-        )
+        if data.get("kind") == "quiz" or "questions" in data:
+            if not result.practice and not crs.keys_released(item):  # grader.quiz's rule: no key while it may count
+                release = crs.key_release(item)
+                result = hide_keys(result, release.isoformat(timespec="minutes") if release else None)
+            view = quiz_view(result, _variant(quizzes.get(item), student, secret))
+        else:
+            view = item_view(ex, result, f"d-{item}")
         shown.append(
             {
                 "id": item,
                 "title": common["titles"][item],
-                "has_page": ex is not None,
+                "page": _page_of(item, {**exercises, **quizzes}),
                 "score": _num(c.final),
                 "max": _num(c.max_score),
                 "raw": _num(result.score),
                 "late_days": c.late_days,
+                "penalty": _num(result.score - c.final) if result.score - c.final > 1e-9 and not c.override else "",
                 "full": c.final >= c.max_score - 1e-9,
+                "state": item_state(c.final, result.score, c.max_score, 0 if c.override else c.late_days),
                 "status": c.status,
                 "history": c.attempts,
                 "view": view,
@@ -395,67 +458,122 @@ def _report_context(
 
 
 def _num(x: float) -> str:
-    return f"{x:g}"
+    return score_text(x)
 
 
-def _dashboard_context(exercises, items, counted, stats, tokens, common) -> dict:
-    items = [i for i in items if stats[i].fractions]  # an item nobody handed in has no card and no column
-    cards, all_mistakes, errors, late = [], Counter(), [], []
+def item_state(final: float, raw: float, max_score: float, late_days: int) -> str:
+    """``full``; ``late``: full marks before the late penalty (a penalty, not a mistake); else ``partial``."""
+    if final >= max_score - 1e-9:
+        return "full"
+    if late_days and raw >= max_score - 1e-9:
+        return "late"
+    return "partial"
+
+
+def _dashboard_context(named, items, counted, stats, tokens, common, tasks) -> dict:
+    """The class on a few screens: one row per item, the hardest tasks, the costliest mistakes; each
+    item's charts, heat map and task table folded; errors and late work folded; the student table."""
+    per_task, costly = tasks
+    items = [i for i in items if stats[i].fractions]  # an item nobody handed in has no row and no column
+    cards, errors, late = [], [], []
     for n, item in enumerate(items):
         st = stats[item]
-        all_mistakes.update(st.mistakes)
-        errors += [(s, tokens[s], item, k) for s, k in st.errors]
+        errors += [(s, tokens[s], item, words.error(k)) for s, k in st.errors]
         late += [(s, tokens[s], item, d) for s, d, _ in st.late]
-        ex = exercises.get(item)
+        thing = named.get(item)
         heat = None
-        if ex is not None:
-            shares = {node: (st.heat.get(node, 0), st.graded) for node in ex.graph.nodes}
-            heat = draw(ex.built, None, heat=shares, uid=f"h{n}", caption_id=f"h{n}-cap", labels=node_labels(ex))
-        mean = sum(st.fractions) / len(st.fractions) if st.fractions else None
+        if thing is not None and hasattr(thing, "graph"):
+            shares = {node: (st.heat.get(node, 0), st.graded) for node in thing.graph.nodes}
+            heat = draw(thing.built, None, heat=shares, uid=f"h{n}", caption_id=f"h{n}-cap", labels=node_labels(thing))
+        fractions = sorted(st.fractions)
+        mean = sum(fractions) / len(fractions)
+        bins = charts.score_bins(fractions)
         cards.append(
             {
                 "id": item,
-                "n": len(st.fractions),
+                "n": len(fractions),
                 "graded": st.graded,
-                "mean": f"{100 * mean:.0f}%" if mean is not None else "—",
-                "hist": charts.histogram(charts.score_bins(st.fractions), f"s{n}-cap"),
+                "mean": f"{100 * mean:.0f}%",
+                "mean_value": mean,
+                "median": f"{100 * fractions[len(fractions) // 2]:.0f}%",
+                "full": f"{100 * sum(f >= 1 - 1e-9 for f in fractions) / len(fractions):.0f}%",
+                "spark": charts.sparkline(bins, f"{item}: {len(fractions)}"),
+                "hist": charts.histogram(bins, f"s{n}-cap"),
                 "hist_id": f"s{n}-cap",
                 "heat": heat,
                 "heat_id": f"h{n}-cap",
-                "errors": Counter(k for _, k in st.errors).most_common(),
-                "mistakes": st.mistakes.most_common(),
-                "has_page": ex is not None,
+                "errors": [(words.error(k), c) for k, c in Counter(k for _, k in st.errors).most_common()],
+                "error_n": len(st.errors),
+                "late_n": len(st.late),
+                "tasks": [_task_row(t) for t in per_task.get(item, [])],
+                "page": _page_of(item, named),
             }
         )
     rows = []
     for student in sorted(counted):
         per = counted[student]
-        cells = [(per[i].final, per[i].max_score, per[i].late_days, per[i].status) if i in per else None for i in items]
+        cells = []
+        for i in items:
+            c = per.get(i)
+            if c is None:
+                cells.append(None)
+                continue
+            state = "full" if c.final >= c.max_score - 1e-9 else "partial"
+            cells.append(
+                {"score": _num(c.final), "value": c.final, "state": state, "late": c.late_days, "status": c.status}
+            )
+        total = sum(c.final for c in per.values())
         rows.append(
             {
                 "student": student,
                 "href": f"r/{tokens[student]}.html",
-                "cells": [
-                    None
-                    if c is None
-                    else {"score": _num(c[0]), "full": c[0] >= c[1] - 1e-9, "late": c[2], "status": c[3]}
-                    for c in cells
-                ],
-                "total": _num(sum(c.final for c in per.values())),
+                "cells": cells,
+                "total": _num(total),
+                "total_value": total,
                 "missing": [i for i in common["course_items"] if i not in per],
             }
         )
-    mistakes = all_mistakes.most_common()
+    lost = class_stats.lost_points(per_task) or 1.0
     return {
         **common,
         "cards": cards,
         "rows": rows,
         "items": items,
-        "errors": sorted(errors),
+        "errors": sorted(errors, key=lambda e: (e[2], e[0])),
         "late": sorted(late),
-        "mistakes_svg": charts.hbars(mistakes, "m-cap") if mistakes else "",
-        "mistakes": mistakes,
+        "hardest": [_task_row(t) for t in class_stats.hardest(per_task)],
+        "costly": [
+            {
+                "item": m.item,
+                "mistake": words.mistake(m.mistake),
+                "node": m.node or "",
+                "students": m.students,
+                "lost": _num(m.lost),
+                "share": f"{100 * m.lost / lost:.0f}%",
+            }
+            for m in costly[:8]
+        ],
         "n_students": len(counted),
+    }
+
+
+def _page_of(item: str, named: dict) -> str | None:
+    thing = named.get(item)
+    if thing is None:
+        return None
+    return f"exercises/{item}.html" if hasattr(thing, "graph") else f"quizzes/{item}.html"
+
+
+def _task_row(t: class_stats.TaskStats) -> dict:
+    return {
+        "item": t.item,
+        "function": t.function,
+        "kind": words.task_kind(t.kind),
+        "n": t.n,
+        "mean": f"{100 * t.mean_share:.0f}%",
+        "full": f"{100 * t.full / t.n:.0f}%" if t.n else "—",
+        "max": _num(t.max_score),
+        "mistakes": [(words.mistake(k), c) for k, c in t.mistakes.most_common(3)],
     }
 
 

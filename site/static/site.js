@@ -1,6 +1,8 @@
-/* The language switch, and KaTeX for every .math span (the TeX is the span's text, escaped by the build). */
+/* The language switch; diagrams opened on the node to fix, with a hint where they scroll; KaTeX for any
+   .math span the build could not render (its TeX is the span's text, escaped by the build). */
 (function () {
   var root = document.documentElement;
+  root.classList.add("js");
 
   function setLang(lang) {
     root.setAttribute("data-lang", lang);
@@ -31,6 +33,25 @@
   window.addEventListener("afterprint", function () {
     while (opened.length) { opened.pop().open = false; }
   });
+
+  /* A diagram wider than its box: say so, and open it centred on the node to fix (else where it starts). */
+  function fit(scroller) {
+    var figure = scroller.closest("figure");
+    var wide = scroller.scrollWidth > scroller.clientWidth + 2;
+    if (figure) { figure.classList.toggle("scrolls", wide); }
+    if (!wide || scroller.getAttribute("data-centred")) { return; }
+    var target = scroller.querySelector("[data-blamed]");
+    if (!target) { return; }
+    var box = target.getBoundingClientRect(), frame = scroller.getBoundingClientRect();
+    if (box.width === 0) { return; } /* folded: centred when its section opens */
+    scroller.scrollLeft += (box.left + box.width / 2) - (frame.left + frame.width / 2);
+    scroller.setAttribute("data-centred", "1");
+  }
+  var scrollers = document.querySelectorAll(".dg-scroll");
+  function fitAll() { for (var i = 0; i < scrollers.length; i++) { fit(scrollers[i]); } }
+  fitAll();
+  window.addEventListener("resize", fitAll);
+  document.addEventListener("toggle", fitAll, true);
 
   if (window.katex) {
     var spans = document.querySelectorAll("span.math");

@@ -60,4 +60,5 @@ def test_submit_html(tmp_path):
     assert run.returncode == 1  # below full marks
     text = (tmp_path / "out" / "report.html").read_text(encoding="utf-8")
     assert "wrote out/report.html" in run.stderr
-    assert text.startswith("<!DOCTYPE html>") and 'data-lang="ko"' in text and "missing_upstream" in text
+    assert text.startswith("<!DOCTYPE html>") and 'data-lang="ko"' in text and "상류 기울기를 곱하지 않음" in text
+    assert "katex.min.js" not in text or 'class="math inline"' in text  # KaTeX's script only for math left to it

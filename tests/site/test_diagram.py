@@ -116,3 +116,61 @@ def test_fast():
     for _ in range(50):
         draw(ex.built, tr)
     assert (time.perf_counter() - start) / 50 < 0.02
+
+
+def text_boxes(svg: str) -> list[tuple[str, str, tuple[float, float, float, float]]]:
+    """(class, text, box) of every text, from its position in the SVG and the drawing's font size alone:
+    width 0.6 em a character (system sans-serif digits are 0.55 em), from the ascent to the descent."""
+    root = ET.fromstring(svg)
+    size = float(root.get("font-size"))
+    found = []
+    for group in root.iter(f"{SVG}g"):
+        for t in group.findall(f"{SVG}text"):
+            x, y, text = float(t.get("x")), float(t.get("y")), t.text or ""
+            half = 0.6 * size * len(text) / 2
+            found.append((group.get("class") or "", text, (x - half, y - 0.75 * size, x + half, y + 0.22 * size)))
+    return found
+
+
+def _worst(ex, point, marks):
+    """Every number a report can write on this graph at once: each node's value and every gradient wrong."""
+    tr = trace(ex.built, point)
+    if marks:
+        m = Marks(close=ex.tolerance.close)
+        for node in ex.built.nodes:
+            m.values[node.name] = tr.values[node.name] * -1.37 + 0.123456
+            m.covered.add(node.name)
+            m.wrong.add(node.name)
+            for i, arg in enumerate(node.args):
+                if isinstance(arg, str):
+                    m.edge_grads[(node.name, i)] = -123.456 - i
+        for name in ex.built.inputs:
+            m.totals[name] = 98.7654
+        m.blamed.add(ex.built.nodes[0].name)
+        return tr, m
+    return tr, None
+
+
+@pytest.mark.parametrize("ex_id", IDS)
+@pytest.mark.parametrize("marked", [False, True], ids=["exercise-page", "report-all-wrong"])
+def test_labels_never_overlap_and_have_a_backdrop(ex_id, marked):
+    """The geometric check of the issue: no two texts' boxes share any area, on every exercise and every
+    public point, with the reference alone and with a student's number beside every reference number."""
+    ex = find_exercise(ex_id, EXERCISES)
+    for point in ex.points:
+        tr, marks = _worst(ex, point, marked)
+        svg = draw(ex.built, tr, marks, uid="t")
+        boxes = [b for b in text_boxes(svg) if b[0] not in ("dg-badge-text", "dg-glyph")]
+        for i, (ca, ta, a) in enumerate(boxes):
+            for cb, tb, b in boxes[i + 1 :]:
+                w = min(a[2], b[2]) - max(a[0], b[0])
+                h = min(a[3], b[3]) - max(a[1], b[1])
+                assert w <= 0 or h <= 0, f"{ex_id}: '{ta}' ({ca}) overlaps '{tb}' ({cb}) by {w:.1f}×{h:.1f}"
+        root = ET.fromstring(svg)
+        left, top, width, height = (float(v) for v in root.get("viewBox").split())
+        for _, text, (x0, y0, x1, y1) in boxes:  # and nothing is cut off at the drawing's edge
+            assert left <= x0 and x1 <= left + width and top <= y0 and y1 <= top + height, text
+        assert float(root.get("font-size")) >= 13  # readable at the natural size the page keeps
+        labels = sum(1 for c, _, _ in boxes if c in ("dg-val", "dg-grad", "dg-mine"))
+        backdrops = root.find(f"{SVG}g[@class='dg-backdrop']")
+        assert backdrops is not None and len(backdrops) == labels

@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+import pytest
+
 from grader.report.markdown_math import render, render_inline
+
+
+@pytest.fixture(autouse=True)
+def math_left_for_the_browser(monkeypatch):
+    """These tests read the TeX the build protects: the form it keeps where no Node.js renders it."""
+    monkeypatch.setenv("GRADE_KATEX", "browser")
+
+
+def test_prerendered_with_node(monkeypatch):
+    from grader.report import katex
+
+    monkeypatch.delenv("GRADE_KATEX")
+    if katex.mode() != "node":
+        pytest.skip("no Node.js on this machine")
+    html = render("Let $\\hat{y}$ be.\n\n$$\\frac{1}{2}$$")
+    assert '<span class="math inline rendered"><span class="katex">' in html
+    assert '<span class="math display rendered" tabindex="0"><span class="katex-display">' in html
+    assert '<annotation encoding="application/x-tex">\\hat{y}</annotation>' in html  # MathML for screen readers
+    assert katex.render("\\frac{1}{") is None  # a TeX error: left to the browser, which shows KaTeX's message
 
 
 def test_inline_and_display_math_become_katex_spans():
