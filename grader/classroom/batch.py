@@ -38,7 +38,7 @@ from grader.classroom.summary import class_overview
 from grader.errors import UsageError
 from grader.exercise import shipped as course
 from grader.exercise.loader import exercise_dirs, load_exercise, resolve
-from grader.exercise.points import draw_points, secret_seed
+from grader.exercise.points import hidden_points
 from grader.grading.api import MAX_SOURCE_BYTES
 
 DEMO_SECRET = "demo-secret: the packaged sample class only, never a real course"
@@ -106,8 +106,9 @@ class Catalog:
         return close[0] if close else None
 
     def exercise(self, item: str, secret: str):
-        """The exercise (or quiz), loaded, validated, and its hidden points drawn once: an authoring
-        error stops the batch with the file, line and key (exit 2) before any grading."""
+        """The exercise (or quiz), loaded and validated, and hidden points drawn once as a trial: an
+        authoring error stops the batch with the file, line and key (exit 2) before any grading.
+        Each student's own hidden points are drawn by the worker that grades the submission."""
         if item not in self._exercises:
             found = self._lookup(item)
             assert found is not None
@@ -117,11 +118,12 @@ class Catalog:
                 self._exercises[item] = (load_quiz(found[1]), [])
             else:
                 ex = load_exercise(found[1])
-                self._exercises[item] = (ex, draw_points(ex, secret_seed(secret, ex.id), hidden=True))
+                hidden_points(ex, secret, None)
+                self._exercises[item] = (ex, ())
         return self._exercises[item][0]
 
     def preload(self) -> dict[str, tuple]:
-        """Each loaded item's (model, hidden points) by resolved path, for workers forked from here."""
+        """Each loaded item's (model, ()) by resolved path, for workers forked from here."""
         return {str(Path(m.path).resolve()): (m, pts) for m, pts in self._exercises.values() if m.path}
 
 

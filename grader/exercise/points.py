@@ -1,9 +1,11 @@
 """Where an exercise is checked: its public points, then random points drawn from a seed.
 
 ``grade submit`` seeds from the submission's content (the same file gets the same points on every
-run); instructor grading seeds from the course secret, so the points are hidden and a file that
-hard-codes the public answers loses marks. A random point where the reference is undefined is
-drawn again (up to a bound, then it is an authoring error).
+run); instructor grading seeds from the course secret, the exercise and the student, so the points
+are hidden, a file that hard-codes the public answers loses marks, and a table of answers leaked
+from one student's hidden points serves no other student. Without a student id the seed takes the
+file's content instead (per file). A random point where the reference is undefined is drawn again
+(up to a bound, then it is an authoring error).
 """
 
 from __future__ import annotations
@@ -32,8 +34,20 @@ def submission_seed(source: str) -> bytes:
     return hashlib.sha256(b"grade-submit\0" + source.encode("utf-8", "surrogatepass")).digest()
 
 
-def secret_seed(secret: str, exercise_id: str) -> bytes:
-    return hmac.new(secret.encode(), b"grade-batch\0" + exercise_id.encode(), hashlib.sha256).digest()
+def secret_seed(secret: str, exercise_id: str, student: str | None, source: str | bytes = b"") -> bytes:
+    """The seed of one student's hidden points of one exercise; without a student id, of one file."""
+    if student:
+        who = b"student\0" + student.encode("utf-8", "surrogatepass")
+    else:
+        raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)
+        who = b"file\0" + hashlib.sha256(raw).digest()
+    message = b"grade-batch\0" + exercise_id.encode() + b"\0" + who
+    return hmac.new(secret.encode("utf-8", "surrogatepass"), message, hashlib.sha256).digest()
+
+
+def hidden_points(exercise: Exercise, secret: str, student: str | None, source: str | bytes = b"") -> list[Point]:
+    """The public points, then the hidden points of ``student`` (per file without one)."""
+    return draw_points(exercise, secret_seed(secret, exercise.id, student, source), hidden=True)
 
 
 def draw_points(exercise: Exercise, seed: bytes | None, hidden: bool = False) -> list[Point]:

@@ -11,7 +11,7 @@ from grader.engine import EvaluationError
 from grader.engine import trace as reference_trace
 from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
-from grader.exercise.points import Point, draw_points, secret_seed, submission_seed
+from grader.exercise.points import Point, draw_points, hidden_points, submission_seed
 from grader.exercise.spec import Exercise
 from grader.grading import effect, explain
 from grader.grading.compare import grade_task
@@ -51,13 +51,13 @@ def submit(
     secret: str | None = None,
     limits: Limits | None = None,
 ) -> Verdict:
-    """Grade one student file. ``secret`` draws hidden points (instructor grading)."""
+    """Grade one student file. ``secret`` draws hidden points (instructor grading), per ``student``
+    (per file without one)."""
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
     if source is None:
         return explain.localize(_failed(ex, student, failure), lang)
-    seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
-    points = draw_points(ex, seed, hidden=bool(secret))
+    points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = grade_source(ex, source, str(path.name), points, student, limits)
     return explain.localize(verdict, lang)
 

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
-from grader.exercise.points import draw_points, secret_seed, submission_seed
+from grader.exercise.points import draw_points, hidden_points, submission_seed
 from grader.exercise.spec import Exercise
 from grader.grading import api, explain
 from grader.grading.verdict import Failure, Verdict
@@ -227,8 +227,7 @@ def grade(
     limits: Limits | None = None,
 ) -> Verdict:
     """Grade a notebook's joined source in the isolated child; lines come back as (cell, line)."""
-    seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
-    points = draw_points(ex, seed, hidden=bool(secret))
+    points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = api.grade_source(ex, source, filename, points, student, limits)
     return explain.localize(line_map.relocate(verdict), lang)
 
