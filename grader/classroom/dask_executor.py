@@ -11,8 +11,9 @@ idempotency check before each submission, storing each reply in its own transact
 The course reaches the workers inside every task, in memory: a ``CoursePayload`` holds the secret,
 the language and every exercise already loaded (each student's hidden points are drawn on the
 worker), so a worker needs neither the exercise files nor the secret on its disk or in its
-environment. It is an argument of the task, never scattered data (Dask may spill data to a worker's disk), and its ``repr`` redacts the secret,
-so Dask's log line for a failed task (``args: ...``) cannot print it.
+environment. It is an argument of the task, never scattered data (Dask may spill data to a worker's
+disk), and its ``repr`` redacts the secret, so Dask's log line for a failed task (``args: ...``)
+cannot print it.
 
 On a worker, ``grade_chunk`` grades each submission with ``worker.grade_work`` and the worker
 process's own warm sandbox pool (``grader.isolation.pool.default_pool``), one chunk at a time per process. A
