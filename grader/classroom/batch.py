@@ -159,11 +159,15 @@ class Job:
 
 def read_bounded(path: Path) -> bytes:
     """At most one byte more than a submission may have: a 5 GB file costs 256 KB here. Never a pipe
-    or a device (they could block), never through a symbolic link."""
+    or a device (they could block), never through a symbolic link, never a hard link (another name
+    of a file elsewhere, such as the course secret)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_nlink > 1:
+            raise OSError(errno.EMLINK, f"a hard link ({info.st_nlink} names for one file), not graded")
         return handle.read(MAX_SOURCE_BYTES + 1)
 
 

@@ -57,7 +57,8 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
         ex, _ = state.exercise(work["exercise_path"])
         raw = base64.b64decode(work["source"])
         text, failure = decode_source(raw)
-        if text is None:
+        failure = failure or api.holds_secret(raw, state.secret)
+        if failure is not None:
             public = {f"public-{i + 1}": {k: float(v) for k, v in p.items()} for i, p in enumerate(ex.points)}
             verdict = Verdict(ex.id, work["student"], "error", 0.0, ex.max_score, failure, points=public)
         else:

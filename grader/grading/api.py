@@ -5,6 +5,7 @@ Every function here returns data; printing and exit codes belong to ``cli``.
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from grader.engine import EvaluationError
@@ -25,11 +26,15 @@ MAX_SOURCE_BYTES = 256 * 1024
 def read_submission(path: Path) -> tuple[str | None, Failure | None]:
     """The file's text, or a ``bad_file`` failure the student can act on."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            links = os.fstat(handle.fileno()).st_nlink
+            raw = handle.read()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder, not a .py file") from None
+    if links > 1:
+        return None, hard_link_failure(links)
     if len(raw) > MAX_SOURCE_BYTES:
         return None, Failure(
             "bad_file", Why("bad_file", {"message": f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB"})
@@ -40,6 +45,23 @@ def read_submission(path: Path) -> tuple[str | None, Failure | None]:
         return raw.decode("utf-8-sig"), None
     except UnicodeDecodeError as exc:
         return None, Failure("bad_file", Why("bad_file", {"message": f"the file is not UTF-8 text (byte {exc.start})"}))
+
+
+def hard_link_failure(links: int) -> Failure:
+    """A file with several names may be another file's (the course secret's): never graded and shown."""
+    message = f"the file is a hard link ({links} names for one file) and is not graded: submit a copy of it"
+    return Failure("bad_file", Why("bad_file", {"message": message}))
+
+
+def holds_secret(text: str | bytes, secret: str | None) -> Failure | None:
+    """A file holding the course secret is not graded: its messages (a ``NameError`` names the source's
+    words) would print the secret on a student's page."""
+    if not secret or len(secret) < 8:
+        return None
+    needle = secret.encode("utf-8", "surrogatepass") if isinstance(text, bytes) else secret
+    if needle in text:
+        return Failure("bad_file", Why("bad_file", {"message": "the file holds the course secret and is not graded"}))
+    return None
 
 
 def submit(
@@ -55,7 +77,8 @@ def submit(
     (per file without one)."""
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
-    if source is None:
+    failure = failure or holds_secret(source or "", secret)
+    if source is None or failure is not None:
         return explain.localize(_failed(ex, student, failure), lang)
     points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = grade_source(ex, source, str(path.name), points, student, limits)

@@ -79,7 +79,10 @@ def _read(path: Path, lang: str) -> tuple[bytes | None, Failure | None]:
     try:
         if path.is_dir():
             raise IsADirectoryError
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if info.st_nlink > 1:
+            return None, api.hard_link_failure(info.st_nlink)
         if size > MAX_NOTEBOOK_BYTES:
             return None, _bad("too_big", lang, mb=-(-size // 2**20), max=MAX_NOTEBOOK_BYTES // 2**20)
         return path.read_bytes(), None
@@ -227,6 +230,9 @@ def grade(
     limits: Limits | None = None,
 ) -> Verdict:
     """Grade a notebook's joined source in the isolated child; lines come back as (cell, line)."""
+    refused = api.holds_secret(source, secret)
+    if refused is not None:
+        return failed(ex, student, refused, lang)
     points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = api.grade_source(ex, source, filename, points, student, limits)
     return explain.localize(line_map.relocate(verdict), lang)
