@@ -183,7 +183,8 @@ def grade_quiz_answers(
 
 
 def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | None]:
-    from grader.exercise.loader import parse_yaml, read_bytes
+    from grader.exercise.loader import read_bytes
+    from grader.quiz.answers_yaml import parse_answers
 
     if isinstance(answers, Mapping):
         return dict(answers), None
@@ -192,7 +193,7 @@ def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | 
     if len(raw) > MAX_ANSWERS_BYTES:
         return {}, Why("bad_file", {"detail": f"larger than {MAX_ANSWERS_BYTES // 1024} KB"})
     try:
-        data, _ = parse_yaml(raw.decode("utf-8-sig"), path)
+        data = parse_answers(raw.decode("utf-8-sig"), path)
     except UnicodeDecodeError as exc:
         return {}, Why("bad_file", {"detail": f"not UTF-8 text (byte {exc.start})"})
     except ExerciseError as exc:
