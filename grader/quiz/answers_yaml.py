@@ -39,6 +39,30 @@ def parse_answers(text: str, path: Path | None = None) -> Any:
         raise _error(path, None, (), f"invalid YAML: {exc}") from None
 
 
+def check_answers(data: Any) -> None:
+    """The same bounds for answers given as data (a mapping typed in, or from another program)."""
+    stack = [(data, (), 0)]
+    while stack:
+        value, at, depth = stack.pop()
+        if isinstance(value, (dict, list)):
+            if depth >= MAX_DEPTH:
+                raise _error(None, None, at, f"nested more than {MAX_DEPTH} levels deep")
+            items = value.items() if isinstance(value, dict) else enumerate(value)
+            for key, item in items:
+                if isinstance(value, dict):
+                    stack.append((key, at, depth + 1))
+                stack.append((item, (*at, key if isinstance(key, (str, int)) else "?"), depth + 1))
+        elif isinstance(value, str):
+            if len(value) > MAX_TEXT:
+                raise _error(None, None, at, f"a value longer than {MAX_TEXT} characters")
+            if any("\ud800" <= ch <= "\udfff" for ch in value):
+                raise _error(None, None, at, "the text holds a lone surrogate (such as \\ud800), not a character")
+        elif isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 10**MAX_DIGITS:
+            raise _error(None, None, at, f"a number with more than {MAX_DIGITS} digits")
+        elif not isinstance(value, (int, float, type(None))):
+            raise _error(None, None, at, f"a {type(value).__name__} is not an answer (numbers, text, lists)")
+
+
 def _error(path, line, at, message):
     from grader.errors import ExerciseError
 

@@ -184,9 +184,13 @@ def grade_quiz_answers(
 
 def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | None]:
     from grader.exercise.loader import read_bytes
-    from grader.quiz.answers_yaml import parse_answers
+    from grader.quiz.answers_yaml import check_answers, parse_answers
 
     if isinstance(answers, Mapping):
+        try:
+            check_answers(dict(answers))
+        except ExerciseError as exc:
+            return {}, Why("bad_file", {"detail": exc.render()})
         return dict(answers), None
     path = Path(answers)
     raw = read_bytes(path)

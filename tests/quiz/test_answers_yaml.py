@@ -97,3 +97,19 @@ def test_hostile_answers_files_in_a_batch_are_error_results_not_faults(tmp_path)
     proc = run_grade(grade_cmd(folder, tmp_path / "grades.db"), cwd=tmp_path)
     summary = summary_of(proc)
     assert (summary["faults"], summary["graded"], summary["errors_by_kind"]) == (0, 4, {"bad_file": 4}), proc.stderr
+
+
+@pytest.mark.parametrize(
+    ("answer", "words"),
+    [
+        ("\ud800", "answers.node_meaning: the text holds a lone surrogate"),
+        (int("9" * 401), "answers.node_meaning: a number with more than 100 digits"),
+        ([[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]], "nested more than 16 levels deep"),
+        ({1, 2}, "answers.node_meaning: a set is not an answer"),
+    ],
+)
+def test_answers_given_as_data_are_bounded_the_same_way(answer, words):
+    data = {"student": "s1", "answers": {"node_meaning": answer}}
+    result = quizzes.grade_quiz_answers("quiz01", data, student="s1", secret="course", exercises_dir=EXERCISES)
+    assert (result.status, result.error.kind) == ("error", "bad_file") and words in result.error.message
+    json.dumps(result.to_json(), ensure_ascii=False).encode()
