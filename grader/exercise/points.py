@@ -50,13 +50,27 @@ def hidden_points(exercise: Exercise, secret: str, student: str | None, source: 
     return draw_points(exercise, secret_seed(secret, exercise.id, student, source), hidden=True)
 
 
+_PUBLIC: dict[int, tuple[Exercise, list[Point]]] = {}  # id(exercise) -> its public points, traced once
+
+
+def public_points(exercise: Exercise) -> list[Point]:
+    """The exercise's public points, traced once per loaded exercise (a batch draws points per file)."""
+    found = _PUBLIC.get(id(exercise))
+    if found is None or found[0] is not exercise:
+        if len(_PUBLIC) > 64:
+            _PUBLIC.clear()
+        points = [
+            Point(f"public-{i + 1}", {k: float(v) for k, v in p.items()}, True, trace(exercise.built, p))
+            for i, p in enumerate(exercise.points)
+        ]
+        found = _PUBLIC[id(exercise)] = (exercise, points)
+    return list(found[1])
+
+
 def draw_points(exercise: Exercise, seed: bytes | None, hidden: bool = False) -> list[Point]:
     """The public points, then ``random.count`` points drawn with ``seed`` (none if seed is None)."""
     graph = exercise.built
-    points = [
-        Point(f"public-{i + 1}", {k: float(v) for k, v in p.items()}, True, trace(graph, p))
-        for i, p in enumerate(exercise.points)
-    ]
+    points = public_points(exercise)
     if seed is None or exercise.random.count == 0:
         return points
     rng = random.Random(seed)
