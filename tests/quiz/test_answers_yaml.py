@@ -38,6 +38,7 @@ HOSTILE = {  # name -> (file text, the message's end)
         "student: s1\nanswers: !!python/object:os.system {}\n",
         "tag.yaml:2: answers: the tag tag:yaml.org,2002:python/object:os.system is not allowed",
     ),
+    "long": ("student: s1\nanswers:\n  q: " + "x" * 10_001 + "\n", "long.yaml:3: answers.q: a value longer than 10000"),
     "twice": ("student: s1\nanswers:\n  q: 1\n  q: 2\n", "twice.yaml:4: answers.q: this key appears twice"),
     "documents": ("student: s1\n---\nstudent: s2\n", "documents.yaml:2: more than one YAML document"),
 }
