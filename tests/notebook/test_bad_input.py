@@ -264,3 +264,11 @@ def test_a_field_of_the_wrong_type_is_a_bad_file_naming_the_field(tmp_path, chan
     error = error_of(path)
     assert error.kind == "bad_file" and error.message.startswith(f"not a Jupyter notebook: {words}"), error.message
     assert "필요한 형식" in error_of(path, lang="ko").message
+
+
+def test_a_hard_linked_notebook_is_not_graded(tmp_path):
+    path = write(filled_stub("exercise01"), tmp_path / "exercise01.ipynb")
+    os.link(path, tmp_path / "elsewhere.ipynb")
+    assert error_of(path).message == (
+        "the file is a hard link (2 names for one file) and is not graded: submit a copy of it"
+    )
