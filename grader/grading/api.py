@@ -55,7 +55,8 @@ def hard_link_failure(links: int) -> Failure:
 
 def holds_secret(text: str | bytes, secret: str | None) -> Failure | None:
     """A file holding the course secret is not graded: its messages (a ``NameError`` names the source's
-    words) would print the secret on a student's page."""
+    words) would print the secret on a student's page. A secret under 8 characters (a test's) is not
+    looked for: ordinary code could hold it."""
     if not secret or len(secret) < 8:
         return None
     needle = secret.encode("utf-8", "surrogatepass") if isinstance(text, bytes) else secret
