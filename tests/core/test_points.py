@@ -77,10 +77,14 @@ def test_a_table_of_one_students_hidden_answers_serves_no_other_student(grade_te
     leaked = answer_table_source("exercise02", hidden_points(ex, "course", "alice"))
     public_only = answer_table_source("exercise02", [p for p in hidden_points(ex, "course", "alice") if p.public])
     assert grade_text("exercise02", leaked, secret="course", student="alice").full_marks  # the table is right
+    solution = (SOLUTIONS / "exercise02.py").read_text(encoding="utf-8")
+    sign_slip = solution.replace("return -1.0", "return 1.0")  # honest work with one classic mistake
+    assert sign_slip != solution
     for student in ("bob", "carol"):
         copied = grade_text("exercise02", leaked, secret="course", student=student)
-        honest_wrong = grade_text("exercise02", public_only, secret="course", student=student)
-        assert copied.score == honest_wrong.score < copied.max_score
+        public_answers = grade_text("exercise02", public_only, secret="course", student=student)
+        honest_wrong = grade_text("exercise02", sign_slip, secret="course", student=student)
+        assert copied.score == public_answers.score < honest_wrong.score < copied.max_score
 
 
 def test_random_points_where_the_reference_is_undefined_are_drawn_again(tmp_path):
