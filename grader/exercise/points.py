@@ -1,4 +1,5 @@
-"""Where an exercise is checked: its public points, then random points drawn from a seed.
+"""Where an exercise is checked: its public points, its edge points (extreme values where a naive
+formula overflows), then random points drawn from a seed.
 
 ``grade submit`` seeds from the submission's content (the same file gets the same points on every
 run); instructor grading seeds from the course secret, the exercise and the student, so the points
@@ -20,11 +21,12 @@ from grader.errors import ExerciseError
 from grader.exercise.spec import Exercise
 
 MAX_REDRAWS = 200
+EDGE = "edge-"  # the label of an exercise's declared extreme points: edge-1, edge-2, ...
 
 
 @dataclass(frozen=True)
 class Point:
-    label: str  # "public-1", "random-2" or "hidden-2"
+    label: str  # "public-1", "edge-1", "random-2" or "hidden-2"
     values: dict[str, float]
     public: bool
     trace: Trace
@@ -54,7 +56,8 @@ _PUBLIC: dict[int, tuple[Exercise, list[Point]]] = {}  # id(exercise) -> its pub
 
 
 def public_points(exercise: Exercise) -> list[Point]:
-    """The exercise's public points, traced once per loaded exercise (a batch draws points per file)."""
+    """The exercise's public and edge points, traced once per loaded exercise (a batch draws points
+    per file)."""
     found = _PUBLIC.get(id(exercise))
     if found is None or found[0] is not exercise:
         if len(_PUBLIC) > 64:
@@ -63,6 +66,9 @@ def public_points(exercise: Exercise) -> list[Point]:
             Point(f"public-{i + 1}", {k: float(v) for k, v in p.items()}, True, trace(exercise.built, p))
             for i, p in enumerate(exercise.points)
         ]
+        for i, partial in enumerate(exercise.edge_points):
+            values = {k: float(v) for k, v in {**exercise.points[0], **partial}.items()}
+            points.append(Point(f"{EDGE}{i + 1}", values, True, trace(exercise.built, values)))
         found = _PUBLIC[id(exercise)] = (exercise, points)
     return list(found[1])
 
