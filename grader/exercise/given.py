@@ -7,6 +7,9 @@ A task asks for a formula, so no page or stub the grader writes may print it:
     backward    the local-gradient formula of its gates   (given: the forward formula, the chain rule)
     gradients   the local gradient of every gate          (given: every forward formula)
     step        the update rule w ← w − η·∂L/∂w            (given: the gradients, η)
+    descent     the update rule and every local gradient  (given: every forward formula, η, the steps)
+    gradient_check  no gate formula                       (given: the method and the error's definition,
+                                                           which fix the form of the answer)
 
 Everything a task does not ask for is given. Only what the grader generates follows this rule (the
 exercise page's list of gates, the report's gate box, ``grade init`` and notebook stubs); an
@@ -43,8 +46,8 @@ def asked(exercise: Exercise) -> Asked:
         if task.kind in ("forward", "local_grad", "backward"):
             ops = {graph.by_name[name].op for name in exercise.task_nodes(task)}
             (forward if task.kind == "forward" else local).update(ops)
-        elif task.kind == "gradients":
+        elif task.kind in ("gradients", "descent"):
             local.update(node.op for node in graph.nodes)
-        elif task.kind == "step":
+        if task.kind in ("step", "descent"):
             update = True
     return Asked(frozenset(forward), frozenset(local), update)
