@@ -78,11 +78,27 @@ def submit(
     (per file without one)."""
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
-    failure = failure or holds_secret(source or "", secret)
-    if source is None or failure is not None:
+    if source is None:
         return explain.localize(_failed(ex, student, failure), lang)
+    return submit_source(ex, source, str(path.name), student, lang, secret, limits)
+
+
+def submit_source(
+    ex: Exercise,
+    source: str,
+    filename: str,
+    student: str | None = None,
+    lang: str = "en",
+    secret: str | None = None,
+    limits: Limits | None = None,
+) -> Verdict:
+    """Grade a submission's text: what ``submit`` does once the file is read (and what the site's
+    practice panel runs in the browser, so that both give the same verdict)."""
+    refused = holds_secret(source, secret)
+    if refused is not None:
+        return explain.localize(_failed(ex, student, refused), lang)
     points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
-    verdict = grade_source(ex, source, str(path.name), points, student, limits)
+    verdict = grade_source(ex, source, filename, points, student, limits)
     return explain.localize(verdict, lang)
 
 
