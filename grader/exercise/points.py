@@ -18,6 +18,7 @@ from dataclasses import dataclass
 
 from grader.engine import EvaluationError, Trace, trace
 from grader.errors import ExerciseError
+from grader.exercise.ids import student_key
 from grader.exercise.spec import Exercise
 
 MAX_REDRAWS = 200
@@ -37,9 +38,10 @@ def submission_seed(source: str) -> bytes:
 
 
 def secret_seed(secret: str, exercise_id: str, student: str | None, source: str | bytes = b"") -> bytes:
-    """The seed of one student's hidden points of one exercise; without a student id, of one file."""
+    """The seed of one student's hidden points of one exercise; without a student id, of one file.
+    Ids that name the same student (``ids.student_key``: NFC, any case) get the same points."""
     if student:
-        who = b"student\0" + student.encode("utf-8", "surrogatepass")
+        who = b"student\0" + student_key(student).encode("utf-8", "surrogatepass")
     else:
         raw = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)
         who = b"file\0" + hashlib.sha256(raw).digest()

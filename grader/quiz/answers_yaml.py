@@ -21,8 +21,9 @@ PLAIN = {"null", "bool", "int", "float", "str"}
 TAG = "tag:yaml.org,2002:"
 
 
-def parse_answers(text: str, path: Path | None = None) -> Any:
-    """The data of an answers file, or an ``ExerciseError`` saying what is wrong and where."""
+def parse_answers(text: str, path: Path | None = None) -> tuple[Any, dict[tuple, int]]:
+    """The data of an answers file and the line of each key (by key path), or an ``ExerciseError``
+    saying what is wrong and where."""
     import yaml
 
     try:
@@ -73,8 +74,9 @@ def _error(path, line, at, message):
 class _Reader:
     def __init__(self, yaml, loader_class, text: str, path: Path | None):
         self.yaml, self.loader, self.path = yaml, loader_class(text), path
+        self.lines: dict[tuple, int] = {}
 
-    def read(self) -> Any:
+    def read(self) -> tuple[Any, dict[tuple, int]]:
         yaml = self.yaml
         stack: list[list] = []  # [container, its key path, pending key or _KEY, keys seen]
         root: Any = None
@@ -119,12 +121,13 @@ class _Reader:
                         raise _error(self.path, line, (*at, value), "this key appears twice")
                     frame[3].add(value)
                     frame[2] = value
+                    self.lines[(*frame[1], value)] = line
                 else:
                     frame[0][frame[2]] = value
                     frame[2] = _KEY
         finally:
             self.loader.dispose()
-        return root
+        return root, self.lines
 
     def _tag(self, event, allowed: set[str], line, at) -> None:
         tag = event.tag

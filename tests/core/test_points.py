@@ -39,6 +39,7 @@ def test_hidden_points_are_drawn_per_student_and_the_same_on_every_run():
     alice, bob = hidden_points(ex, "course", "alice"), hidden_points(ex, "course", "bob")
     assert hidden_values(alice) != hidden_values(bob)
     assert hidden_values(alice) == hidden_values(hidden_points(ex, "course", "alice", "any source"))
+    assert hidden_values(alice) == hidden_values(hidden_points(ex, "course", " Alice"))  # one id, one form
     other = load_exercise(EXERCISES / "exercise02.yaml")  # and per exercise
     assert hidden_values(hidden_points(other, "course", "alice")) != hidden_values(alice)
 

@@ -75,12 +75,14 @@ def test_plain_answers_read_as_before():
     text = (
         "student: s1\nquiz: quiz01\nanswers:\n  q1: -0.27\n  q2: '-1/x^2'\n  q3: [1, 2]\n  q4: 2026-03-10\n  q5: null\n"
     )
-    assert parse_answers(text) == {
+    data, lines = parse_answers(text)
+    assert lines[("answers", "q3")] == 6 and lines[("student",)] == 1
+    assert data == {
         "student": "s1",
         "quiz": "quiz01",
         "answers": {"q1": -0.27, "q2": "-1/x^2", "q3": [1, 2], "q4": "2026-03-10", "q5": None},
     }
-    assert parse_answers("") is None and parse_answers("answers: {7: yes}") == {"answers": {7: True}}
+    assert parse_answers("")[0] is None and parse_answers("answers: {7: yes}")[0] == {"answers": {7: True}}
 
 
 def test_invalid_yaml_names_the_line():
