@@ -90,12 +90,16 @@ def grade(*args: str, cwd: Path) -> subprocess.CompletedProcess:
 
 def test_hidden_inputs_reach_neither_the_gradebook_nor_exports_nor_the_site(tmp_path):
     source = HOSTILE.read_text(encoding="utf-8")
-    for student in ("alice", "bob"):
+    for student in ("alice", "bob", "carol"):
         (tmp_path / "class" / student).mkdir(parents=True)
-        (tmp_path / "class" / student / "exercise02.py").write_text(source, encoding="utf-8")
+        if student == "carol":  # the same code as a notebook
+            notebook = new_notebook(cells=[new_code_cell(source)])
+            nbformat.write(notebook, str(tmp_path / "class" / student / "exercise02.ipynb"))
+        else:
+            (tmp_path / "class" / student / "exercise02.py").write_text(source, encoding="utf-8")
     runs = [grade("batch", "class", "--db", "grades.db", "--json", "--quiet", cwd=tmp_path)]
     summary = json.loads(runs[0].stdout)
-    assert summary["graded"] == 2 and summary["faults"] == 0
+    assert summary["statuses"] == {"graded": 3} and summary["faults"] == 0
     for fmt, out in (("csv", "grades.csv"), ("jsonl", "grades.jsonl"), ("gradescope", "gradescope")):
         runs.append(grade("export", "--db", "grades.db", "--format", fmt, "--out", out, cwd=tmp_path))
     runs.append(grade("site", "--db", "grades.db", "--out", "site", cwd=tmp_path))
@@ -106,4 +110,4 @@ def test_hidden_inputs_reach_neither_the_gradebook_nor_exports_nor_the_site(tmp_
     assert any(name.endswith("results.json") for name in blobs) and any(name.endswith(".html") for name in blobs)
     public, hidden = markers("alice")
     assert any(m.encode() in blobs["grades.db"] for m in public)
-    assert_withheld(blobs, hidden | markers("bob")[1])
+    assert_withheld(blobs, hidden | markers("bob")[1] | markers("carol")[1])
