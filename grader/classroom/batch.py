@@ -40,7 +40,7 @@ from grader.errors import UsageError
 from grader.exercise import shipped as course
 from grader.exercise import where
 from grader.exercise.loader import exercise_dirs, load_exercise, resolve
-from grader.exercise.points import draw_points, secret_seed
+from grader.exercise.points import hidden_points
 from grader.grading.api import MAX_SOURCE_BYTES
 
 DEMO_SECRET = "demo-secret: the packaged sample class only, never a real course"
@@ -111,8 +111,9 @@ class Catalog:
         return close[0] if close else None
 
     def exercise(self, item: str, secret: str):
-        """The exercise (or quiz), loaded, validated, and its hidden points drawn once: an authoring
-        error stops the batch with the file, line and key (exit 2) before any grading."""
+        """The exercise (or quiz), loaded and validated, and hidden points drawn once as a trial: an
+        authoring error stops the batch with the file, line and key (exit 2) before any grading.
+        Each student's own hidden points are drawn by the worker that grades the submission."""
         if item not in self._exercises:
             found = self._lookup(item)
             assert found is not None
@@ -122,7 +123,8 @@ class Catalog:
                 self._exercises[item] = (load_quiz(found[1]), [])
             else:
                 ex = load_exercise(found[1])
-                self._exercises[item] = (ex, draw_points(ex, secret_seed(secret, ex.id), hidden=True))
+                hidden_points(ex, secret, None)
+                self._exercises[item] = (ex, ())
         return self._exercises[item][0]
 
     def items(self) -> dict[str, dict[str, Any]]:
@@ -133,7 +135,7 @@ class Catalog:
         }
 
     def preload(self) -> dict[str, tuple]:
-        """Each loaded item's (model, hidden points) by resolved path, for workers forked from here."""
+        """Each loaded item's (model, ()) by resolved path, for workers forked from here."""
         return {str(Path(m.path).resolve()): (m, pts) for m, pts in self._exercises.values() if m.path}
 
 
@@ -169,11 +171,15 @@ class Job:
 
 def read_bounded(path: Path) -> bytes:
     """At most one byte more than a submission may have: a 5 GB file costs 256 KB here. Never a pipe
-    or a device (they could block), never through a symbolic link."""
+    or a device (they could block), never through a symbolic link, never a hard link (another name
+    of a file elsewhere, such as the course secret)."""
     fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOFOLLOW", 0))
     with os.fdopen(fd, "rb") as handle:
-        if not stat.S_ISREG(os.fstat(fd).st_mode):
+        info = os.fstat(fd)
+        if not stat.S_ISREG(info.st_mode):
             raise OSError(errno.EINVAL, "not a regular file")
+        if info.st_nlink > 1:
+            raise OSError(errno.EMLINK, f"a hard link ({info.st_nlink} names for one file), not graded")
         return handle.read(MAX_SOURCE_BYTES + 1)
 
 

@@ -9,10 +9,11 @@ idempotency check before each submission, storing each reply in its own transact
 ``batch.py``'s and does not change.
 
 The course reaches the workers inside every task, in memory: a ``CoursePayload`` holds the secret,
-the language and every exercise already loaded with its hidden points, so a worker needs neither
-the exercise files nor the secret on its disk or in its environment. It is an argument of the task,
-never scattered data (Dask may spill data to a worker's disk), and its ``repr`` redacts the secret,
-so Dask's log line for a failed task (``args: ...``) cannot print it.
+the language and every exercise already loaded (each student's hidden points are drawn on the
+worker), so a worker needs neither the exercise files nor the secret on its disk or in its
+environment. It is an argument of the task, never scattered data (Dask may spill data to a worker's
+disk), and its ``repr`` redacts the secret, so Dask's log line for a failed task (``args: ...``)
+cannot print it.
 
 On a worker, ``grade_chunk`` grades each submission with ``worker.grade_work`` and the worker
 process's own warm sandbox pool (``grader.isolation.pool.default_pool``), one chunk at a time per process. A
@@ -51,7 +52,7 @@ INSTALL_HINT = "pip install 'backprop-grader[dask]'"
 
 
 class CoursePayload:
-    """The course as a task argument: secret, language, grader version, loaded exercises and hidden points.
+    """The course as a task argument: secret, language, grader version and loaded exercises.
 
     Pickled into each task (in memory, over the scheduler's connection); never printed: its ``repr``
     and ``str`` name no secret and no hidden point."""

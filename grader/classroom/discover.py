@@ -5,9 +5,9 @@
     SUBMISSIONS_DIR/manifest.csv            optional: student,item,submitted_at (ISO 8601)
 
 Nothing here raises for a student's folder: stray files, unknown items, duplicate students,
-unreadable files and names that are not ids become ``Problem`` values for the summary. A manifest
-that cannot be read or parsed is an instructor error (exit 2, its file, line and column): the
-batch stops rather than date its files by their modification time.
+unreadable files, hard links and names that are not ids become ``Problem`` values for the summary. A
+manifest that cannot be read or parsed is an instructor error (exit 2, its file, line and column):
+the batch stops rather than date its files by their modification time.
 """
 
 from __future__ import annotations
@@ -136,6 +136,14 @@ def _type(entry: os.DirEntry) -> str:
         return "other"
 
 
+def _links(entry: os.DirEntry) -> int:
+    """How many names the file has (``st_nlink``); 1 when it cannot be told here (read_bounded checks again)."""
+    try:
+        return entry.stat(follow_symlinks=False).st_nlink
+    except OSError:
+        return 1
+
+
 def _student_files(folder: Path, student: str, catalog: Catalog, times, problems: Problems):
     entries = _entries(folder, problems)
     if not entries:
@@ -156,6 +164,10 @@ def _student_files(folder: Path, student: str, catalog: Catalog, times, problems
             continue
         if kind != "file":  # a pipe or a device would block or never end
             problems.add("unreadable", f"{where}: not a regular file")
+            continue
+        links = _links(entry)
+        if links > 1:  # another name for a file elsewhere (the course secret?): never graded and shown
+            problems.add("hard_link", f"{where}: a hard link ({links} names for one file), not graded; submit a copy")
             continue
         stem, dot, suffix = name.rpartition(".")
         if not dot or suffix not in ("py", "ipynb", "yaml", "yml"):

@@ -104,7 +104,7 @@ class LocalExecutor:
     """``jobs`` worker processes on this machine.
 
     On Linux the first workers are forked from this process once the course is loaded, so they
-    start in milliseconds with every exercise and its hidden points already in memory (call
+    start in milliseconds with every exercise already in memory (call
     ``start`` before any other thread exists, e.g. a progress bar); replacements for a worker
     that died are started as fresh interpreters, which is safe whatever threads are running.
     """

@@ -1,8 +1,8 @@
 """Inside a grading worker: one submission in, one result out, and a fault of the grader as a value.
 
 Used by the local executor's worker processes (``executor.py``) and by any other executor (a Dask
-worker calls ``grade_work`` the same way). The worker keeps each exercise and its hidden points
-drawn with the course secret; the student's code runs in the sandbox's children, never here.
+worker calls ``grade_work`` the same way). The worker keeps each exercise and draws each student's
+hidden points with the course secret; the student's code runs in the sandbox's children, never here.
 """
 
 from __future__ import annotations
@@ -22,7 +22,8 @@ from grader.errors import SandboxError
 
 
 class WorkerState:
-    """What a worker keeps between submissions: the secret, and each exercise with its hidden points."""
+    """What a worker keeps between submissions: the secret, and each exercise (hidden points are drawn
+    per submission, from the secret, the exercise and the student)."""
 
     def __init__(self, secret: str, lang: str):
         self.secret, self.lang = secret, lang
@@ -38,10 +39,8 @@ class WorkerState:
     def exercise(self, path: str):
         if path not in self.exercises:
             from grader.exercise.loader import load_exercise
-            from grader.exercise.points import draw_points, secret_seed
 
-            ex = load_exercise(Path(path))
-            self.exercises[path] = (ex, draw_points(ex, secret_seed(self.secret, ex.id), hidden=True))
+            self.exercises[path] = (load_exercise(Path(path)), ())
         return self.exercises[path]
 
 
@@ -49,18 +48,22 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
     """Grade one submission; a fault of the grader comes back as a value, never as an exception."""
     started = time.perf_counter()
     try:
+        from grader.exercise.points import hidden_points
         from grader.grading import api, explain
         from grader.grading.verdict import Verdict
 
         if work.get("kind") == "quiz":
             return _grade_quiz(work, state, started)
-        ex, points = state.exercise(work["exercise_path"])
+        ex, _ = state.exercise(work["exercise_path"])
         raw = base64.b64decode(work["source"])
-        if work["filename"].lower().endswith(".ipynb"):
+        refused = api.holds_secret(raw, state.secret)
+        points = hidden_points(ex, state.secret, work["student"], raw)
+        if work["filename"].lower().endswith(".ipynb") and refused is None:
             verdict = _grade_notebook(ex, raw, work, points, state.lang)
         else:
             text, failure = decode_source(raw)
-            if text is None:
+            failure = failure or refused
+            if failure is not None:
                 public = {f"public-{i + 1}": {k: float(v) for k, v in p.items()} for i, p in enumerate(ex.points)}
                 verdict = Verdict(ex.id, work["student"], "error", 0.0, ex.max_score, failure, points=public)
             else:

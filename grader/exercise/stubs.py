@@ -1,9 +1,11 @@
 """``grade init``: a student's starting file, one function per task with its signature and a
-docstring (Korean and English) naming the gate, its inputs and its formula, never its gradient."""
+docstring (Korean and English) naming the gate and its inputs, and its formula unless a task of the
+exercise asks for it (``given.asked``); never a gradient."""
 
 from __future__ import annotations
 
 from grader.engine import GATES
+from grader.exercise.given import asked
 from grader.exercise.spec import Exercise, Task
 
 PLAIN = {
@@ -111,7 +113,7 @@ def function_stub(exercise: Exercise, task: Task) -> str:
     lines = [
         f"{gate.title['ko']} 게이트의 {ko_what} / {en_what} of the {gate.title['en']} gate.",
         "",
-        f"게이트 / gate: f = {PLAIN[gate.name]}",
+        f"게이트 / gate: {gate_text(exercise, gate.name)}",
         f"그래프의 노드 / nodes in the graph: {where}",
         f"입력 / inputs: {', '.join(names)}",
     ]
@@ -129,6 +131,13 @@ def function_stub(exercise: Exercise, task: Task) -> str:
         lines.append("반환 / returns: 숫자 하나 / one number")
     doc = "\n    ".join(lines).replace("\n    \n", "\n\n")
     return f'def {task.function}({", ".join(params)}):\n    """{doc}\n    """\n    raise NotImplementedError\n'
+
+
+def gate_text(exercise: Exercise, op: str) -> str:
+    """``f = <formula>``, or the gate's name alone where a task of the exercise asks for its formula."""
+    if asked(exercise).shows_forward(op):
+        return f"f = {PLAIN.get(op, op)}"
+    return f"{op} (식은 직접 작성합니다 / its formula is yours to write)"
 
 
 def _arg(a) -> str:

@@ -5,6 +5,7 @@ Every function here returns data; printing and exit codes belong to ``cli``.
 
 from __future__ import annotations
 
+import os
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ from grader.engine import EvaluationError
 from grader.engine import trace as reference_trace
 from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
-from grader.exercise.points import Point, draw_points, secret_seed, submission_seed
+from grader.exercise.points import Point, draw_points, hidden_points, submission_seed
 from grader.exercise.spec import Exercise
 from grader.grading import borderline, effect, explain, routines
 from grader.grading.compare import grade_task
@@ -26,11 +27,15 @@ MAX_SOURCE_BYTES = 256 * 1024
 def read_submission(path: Path) -> tuple[str | None, Failure | None]:
     """The file's text, or a ``bad_file`` failure the student can act on."""
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            links = os.fstat(handle.fileno()).st_nlink
+            raw = handle.read()
     except FileNotFoundError:
         raise UsageError(f"{path}: no such file") from None
     except IsADirectoryError:
         raise UsageError(f"{path}: is a folder, not a .py file") from None
+    if links > 1:
+        return None, hard_link_failure(links)
     if len(raw) > MAX_SOURCE_BYTES:
         return None, Failure(
             "bad_file", Why("bad_file", {"message": f"the file is larger than {MAX_SOURCE_BYTES // 1024} KB"})
@@ -43,6 +48,24 @@ def read_submission(path: Path) -> tuple[str | None, Failure | None]:
         return None, Failure("bad_file", Why("bad_file", {"message": f"the file is not UTF-8 text (byte {exc.start})"}))
 
 
+def hard_link_failure(links: int) -> Failure:
+    """A file with several names may be another file's (the course secret's): never graded and shown."""
+    message = f"the file is a hard link ({links} names for one file) and is not graded: submit a copy of it"
+    return Failure("bad_file", Why("bad_file", {"message": message}))
+
+
+def holds_secret(text: str | bytes, secret: str | None) -> Failure | None:
+    """A file holding the course secret is not graded: its messages (a ``NameError`` names the source's
+    words) would print the secret on a student's page. A secret under 8 characters (a test's) is not
+    looked for: ordinary code could hold it."""
+    if not secret or len(secret) < 8:
+        return None
+    needle = secret.encode("utf-8", "surrogatepass") if isinstance(text, bytes) else secret
+    if needle in text:
+        return Failure("bad_file", Why("bad_file", {"message": "the file holds the course secret and is not graded"}))
+    return None
+
+
 def submit(
     path: Path,
     exercise: str | Exercise | None = None,
@@ -52,7 +75,8 @@ def submit(
     secret: str | None = None,
     limits: Limits | None = None,
 ) -> Verdict:
-    """Grade one student file. ``secret`` draws hidden points (instructor grading)."""
+    """Grade one student file. ``secret`` draws hidden points (instructor grading), per ``student``
+    (per file without one)."""
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
     if source is None:
@@ -71,8 +95,10 @@ def submit_source(
 ) -> Verdict:
     """Grade a submission's text: what ``submit`` does once the file is read (and what the site's
     practice panel runs in the browser, so that both give the same verdict)."""
-    seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
-    points = draw_points(ex, seed, hidden=bool(secret))
+    refused = holds_secret(source, secret)
+    if refused is not None:
+        return explain.localize(_failed(ex, student, refused), lang)
+    points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = grade_source(ex, source, filename, points, student, limits)
     return explain.localize(verdict, lang)
 

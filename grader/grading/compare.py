@@ -93,11 +93,18 @@ def grade_task(
 ) -> TaskResult:
     """Checks for every probe of one task, its score, and its blame."""
     checks: list[Check] = []
+    tol = exercise.tolerance
     answers: dict[str | None, list[tuple[Probe, object]]] = {}
     stopped: Failure | None = None
     for pid, probe in probes:
         reading = read_reply(results.get(pid), probe)
         ok = reading.problem is None and is_close(exercise.tolerance, reading.value, probe.expected)
+        rows = [
+            (name, expected, got, ok if name == probe.node else reading.problem is None and tol.close(got, expected))
+            for name, expected, got in _split(task, probe, reading)
+        ]
+        if probe.point.label.startswith("hidden-"):
+            reading, rows = withheld(probe, ok, rows)
         if reading.problem and reading.problem.code == "stopped" and stopped is None:
             params = reading.problem.params
             stopped = Failure(
@@ -106,21 +113,16 @@ def grade_task(
                     "stopped_at", {**params, "function": task.function, "point": probe.point.label, "node": probe.node}
                 ),
             )
-        secret = probe.point.label.startswith("hidden-")
-        for name, expected, got in _split(task, probe, reading):
-            name_ok = (
-                ok if name == probe.node else (reading.problem is None and exercise.tolerance.close(got, expected))
-            )
+        for name, expected, got, name_ok in rows:
             checks.append(
                 Check(
                     point=probe.point.label,
                     node=name,
                     expected=_jsonable(expected) if probe.point.public else None,
-                    got=None if secret or got is None else _jsonable(got),
+                    got=None if got is None else _jsonable(got),
                     ok=name_ok,
                     public=probe.point.public,
-                    why=(_hidden(reading.problem) if secret else reading.problem)
-                    or (None if name_ok else Why("wrong")),
+                    why=None if name_ok else (reading.problem or Why("wrong")),
                 )
             )
         answers.setdefault(probe.node, []).append((probe, reading.value if not reading.problem else reading))
@@ -132,27 +134,27 @@ def grade_task(
     )
 
 
-def _hidden(problem: Why | None) -> Why | None:
-    """At hidden points, what came back stays unsaid: the student's own values, strings and
-    exception texts could carry the point's inputs out (``return str(a)``, ``raise ValueError(a)``),
-    and with them the answers. The kind of failure, its type and its line remain."""
-    if problem is None:
-        return None
-    params = {k: v for k, v in problem.params.items() if k not in ("text", "message", "got")}
-    if problem.code == "stopped":
-        params["message"] = problem.params.get("message", "")  # our own words, never the student's
-    return Why(problem.code, params)
+WITHHELD = Why("wrong_secret")
+
+
+def withheld(probe: Probe, ok: bool, rows: list[tuple]) -> tuple[Reading, list[tuple]]:
+    """What a hidden point's reply becomes, before anything else reads it: whether each answer was
+    right, and nothing more.
+
+    The student controls what comes back (values, strings, exception types and texts, line numbers,
+    which limit it hit) and could carry the point's inputs out in any of them (``raise
+    type(repr(x), ...)``). This is the one place where a hidden reply is read: checks, blame, mistake
+    diagnosis and so every report, JSON, gradebook row and export only ever see the right answer
+    (the reference's own value) or ``WITHHELD``. The printed output is withheld in ``api``."""
+    reading = Reading(probe.expected, None) if ok else Reading(None, WITHHELD)
+    return reading, [(name, expected, None, name_ok) for name, expected, _got, name_ok in rows]
 
 
 def _first_bad(answers, codes: tuple[str, ...]) -> Reading | None:
-    """The first failed reply with one of ``codes``, a public point's first; a hidden one is told
-    without the student's own words."""
+    """The first failed reply with one of ``codes``, a public point's first (hidden ones are withheld)."""
     found = [(p, a) for p, a in answers if isinstance(a, Reading) and a.problem.code in codes]
     found.sort(key=lambda pa: not pa[0].point.public)
-    if not found:
-        return None
-    probe, reading = found[0]
-    return reading if not probe.point.label.startswith("hidden-") else Reading(None, _hidden(reading.problem))
+    return found[0][1] if found else None
 
 
 def _split(task: Task, probe: Probe, reading: Reading):

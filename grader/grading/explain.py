@@ -21,8 +21,8 @@ T = {
         "wrong (got {got}; the answer at this point is not shown)",
     ),
     "wrong_secret": (
-        "값이 틀렸습니다 (숨은 점에서는 값을 보여주지 않습니다)",
-        "wrong (values at hidden points are not shown)",
+        "틀렸습니다 (숨은 점에서 함수가 돌려준 것은 보여주지 않습니다)",
+        "wrong (what your function did at a hidden point is not shown)",
     ),
     "raised": ("{line_ko}{type} 예외가 발생했습니다: {message}", "raised {type}{line_en}: {message}"),
     "stopped": ("{message_ko}", "{message}"),

@@ -25,7 +25,7 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
-from grader.exercise.points import draw_points, secret_seed, submission_seed
+from grader.exercise.points import draw_points, hidden_points, submission_seed
 from grader.exercise.spec import Exercise
 from grader.grading import api, explain
 from grader.grading.verdict import Failure, Verdict
@@ -58,6 +58,11 @@ BAD = {
         "노트북의 코드가 {kb} KB로 너무 깁니다 (최대 {max} KB).",
         "the notebook's code is {kb} KB, over the {max} KB limit.",
     ),
+    "field": (
+        "Jupyter 노트북이 아닙니다: {field}의 형식이 {what}입니다 (필요한 형식: {expected}). "
+        "Jupyter에서 열어 다시 저장하세요.",
+        "not a Jupyter notebook: {field} is {what_en}, expected {expected_en}; open it in Jupyter and save it again.",
+    ),
     "binary": ("노트북이 UTF-8 텍스트가 아닙니다 (바이트 {at}).", "the notebook is not UTF-8 text (byte {at})."),
     "no_code": (
         "노트북에 코드 셀이 없습니다. 함수는 코드 셀에 작성하세요.",
@@ -81,7 +86,10 @@ def _read(path: Path, lang: str) -> tuple[bytes | None, Failure | None]:
     try:
         if path.is_dir():
             raise IsADirectoryError
-        size = path.stat().st_size
+        info = path.stat()
+        size = info.st_size
+        if info.st_nlink > 1:
+            return None, api.hard_link_failure(info.st_nlink)
         if size > MAX_NOTEBOOK_BYTES:
             return None, _bad("too_big", lang, mb=-(-size // 2**20), max=MAX_NOTEBOOK_BYTES // 2**20)
         return path.read_bytes(), None
@@ -108,6 +116,91 @@ def _load_json(raw: bytes, lang: str) -> tuple[dict | None, Failure | None]:
         why = "no 'nbformat' key" if isinstance(data, dict) else f"the JSON is a {type(data).__name__}"
         return None, _bad("not_notebook", lang, why=why)
     return data, None
+
+
+JSON_KO = {
+    "object": "객체",
+    "array": "배열",
+    "string": "문자열",
+    "number": "숫자",
+    "boolean": "참/거짓",
+    "null": "null",
+}
+TEXT = ("string", "array of strings")
+
+
+def _json_type(value) -> str:
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, (int, float)):
+        return "number"
+    return {dict: "object", list: "array", str: "string"}.get(type(value), "null")
+
+
+def _fits(value, expected: tuple[str, ...]) -> bool:
+    kind = _json_type(value)
+    if kind in expected:
+        return True
+    return "array of strings" in expected and kind == "array" and all(isinstance(v, str) for v in value)
+
+
+def field_problem(data: dict) -> tuple[str, object, tuple[str, ...]] | None:
+    """The first field of a notebook's JSON whose type is wrong: (its path, its value, what it must be).
+
+    Checked field by field before anything reads the notebook (nbformat included): every field the
+    grader or nbformat's upgrade reads, for nbformat 4 and for the worksheets of nbformat 1-3."""
+    wanted: list[tuple[str, object, tuple[str, ...]]] = [("metadata", data.get("metadata", {}), ("object",))]
+    meta = data.get("metadata") if isinstance(data.get("metadata"), dict) else {}
+    for key in ("kernelspec", "language_info", "grader"):
+        if key in meta:
+            wanted.append((f"metadata.{key}", meta[key], ("object",)))
+            inner = meta[key] if isinstance(meta[key], dict) else {}
+            for name in ("name", "language", "display_name", "exercise", "lang"):
+                if name in inner:
+                    wanted.append((f"metadata.{key}.{name}", inner[name], ("string",)))
+    sheets = [("", data)]
+    if "worksheets" in data:  # nbformat 2 and 3
+        wanted.append(("worksheets", data.get("worksheets", []), ("array",)))
+        listed = data.get("worksheets") if isinstance(data.get("worksheets"), list) else []
+        sheets = [(f"worksheets[{i}].", sheet) for i, sheet in enumerate(listed)]
+        wanted += [(f"worksheets[{i}]", sheet, ("object",)) for i, sheet in enumerate(listed)]
+    for prefix, sheet in sheets:
+        if not isinstance(sheet, dict):
+            continue
+        wanted.append((f"{prefix}cells", sheet.get("cells", []), ("array",)))
+        cells = sheet.get("cells") if isinstance(sheet.get("cells"), list) else []
+        for i, cell in enumerate(cells):
+            at = f"{prefix}cells[{i}]"
+            wanted.append((at, cell, ("object",)))
+            if not isinstance(cell, dict):
+                continue
+            wanted.append((f"{at}.cell_type", cell.get("cell_type"), ("string",)))
+            for key in ("source", "input"):
+                if key in cell:
+                    wanted.append((f"{at}.{key}", cell[key], TEXT))
+            for key, kind in (("metadata", "object"), ("outputs", "array"), ("attachments", "object")):
+                if key in cell:
+                    wanted.append((f"{at}.{key}", cell[key], (kind,)))
+    for field, value, expected in wanted:
+        if not _fits(value, expected):
+            return field, value, expected
+    return None
+
+
+def _field_failure(problem: tuple[str, object, tuple[str, ...]], lang: str) -> Failure:
+    field, value, expected = problem
+    what = _json_type(value)
+    expected_en = " or ".join(f"an {e}" if e[0] in "aeiou" else f"a {e}" for e in expected)
+    expected_ko = " 또는 ".join(JSON_KO.get(e, "문자열 배열") for e in expected)
+    return _bad(
+        "field",
+        lang,
+        field=field,
+        what=JSON_KO[what],
+        expected=expected_ko,
+        what_en=f"an {what}" if what[0] in "aeiou" else f"a {what}",
+        expected_en=expected_en,
+    )
 
 
 def _drop_outputs(data: dict) -> None:
@@ -137,6 +230,9 @@ def read_cells(raw: bytes, lang: str = "en") -> tuple[list[tuple[str, str]], dic
         return _bad("not_notebook", lang, why=f"nbformat is {json.dumps(version)}")
     if version > 4:
         return _bad("too_new", lang, version=version)
+    problem = field_problem(data)
+    if problem is not None:
+        return _field_failure(problem, lang)
     _drop_outputs(data)
     try:
         import nbformat
@@ -230,8 +326,10 @@ def grade(
     limits: Limits | None = None,
 ) -> Verdict:
     """Grade a notebook's joined source in the isolated child; lines come back as (cell, line)."""
-    seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
-    points = draw_points(ex, seed, hidden=bool(secret))
+    refused = api.holds_secret(source, secret)
+    if refused is not None:
+        return failed(ex, student, refused, lang)
+    points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
     verdict = api.grade_source(ex, source, filename, points, student, limits)
     return explain.localize(line_map.relocate(verdict), lang)
 

@@ -16,7 +16,7 @@ import json
 
 from grader.engine import GATES
 from grader.exercise.spec import Exercise
-from grader.exercise.stubs import PLAIN, function_stub
+from grader.exercise.stubs import function_stub, gate_text
 from grader.grading.explain import fmt
 from grader.report import diagram
 from grader.report import views as site_views
@@ -65,7 +65,7 @@ def _node_lines(ex: Exercise, lang: str) -> list[str]:
     for node in ex.built.nodes:
         args = ", ".join(a if isinstance(a, str) else fmt(float(a)) for a in node.args)
         gate = GATES[node.op]
-        lines.append(f"- `{node.name} = {node.op}({args})`: {gate.title[lang]}, f = {PLAIN.get(node.op, node.op)}")
+        lines.append(f"- `{node.name} = {node.op}({args})`: {gate.title[lang]}, {gate_text(ex, node.op)}")
     return lines
 
 

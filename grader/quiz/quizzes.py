@@ -198,9 +198,14 @@ def grade_quiz_answers(
 
 
 def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | None]:
-    from grader.exercise.loader import parse_yaml, read_bytes
+    from grader.exercise.loader import read_bytes
+    from grader.quiz.answers_yaml import check_answers, parse_answers
 
     if isinstance(answers, Mapping):
+        try:
+            check_answers(dict(answers))
+        except ExerciseError as exc:
+            return {}, Why("bad_file", {"detail": exc.render()})
         return dict(answers), None
     path = Path(answers)
     raw = read_bytes(path)
@@ -208,7 +213,7 @@ def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | 
         return {}, Why("bad_file", {"detail": f"larger than {MAX_ANSWERS_BYTES // 1024} KB"})
     try:
         text = raw.decode("utf-8-sig")
-        data, lines = parse_yaml(text, path)
+        data, lines = parse_answers(text, path)
     except UnicodeDecodeError as exc:
         return {}, Why("bad_file", {"detail": f"not UTF-8 text (byte {exc.start})"})
     except ExerciseError as exc:

@@ -11,6 +11,7 @@ import math
 from dataclasses import dataclass
 
 from grader.engine import GATES, EvaluationError, Trace, trace
+from grader.exercise.given import asked
 from grader.exercise.spec import Exercise
 from grader.grading import explain
 from grader.grading.verdict import Verdict
@@ -360,12 +361,21 @@ def _task_view(ex: Exercise | None, task) -> dict:
 def _gate_view(ex: Exercise | None, node: str) -> dict | None:
     if ex is None or node not in ex.built.by_name:
         return None
-    gate = GATES[ex.built.by_name[node].op]
+    return gate_view(ex, ex.built.by_name[node].op)
+
+
+ASKED = pair("이 과제에서 구할 식입니다", "what this exercise asks you to write")
+
+
+def gate_view(ex: Exercise, op: str) -> dict:
+    """A gate's name and formulas, without the ones a task of the exercise asks for (``given.asked``)."""
+    gate, ask = GATES[op], asked(ex)
     return {
         "title": pair(gate.title["ko"], gate.title["en"]),
         "op": gate.name,
-        "formula": math_span(gate.formula),
-        "grad": math_span(gate.grad_formula),
+        "formula": math_span(gate.formula) if ask.shows_forward(op) else None,
+        "grad": math_span(gate.grad_formula) if ask.shows_local(op) else None,
+        "asked": ASKED if not (ask.shows_forward(op) and ask.shows_local(op)) else None,
     }
 
 
@@ -470,25 +480,14 @@ def exercise_view(ex: Exercise) -> dict:
                 "kind": words.task_kind(t.kind),
                 "covers": covers,
                 "score": score_text(t.score),
-                "hint": pair(render_inline(t.hint.ko), render_inline(t.hint.en)) if t.hint else None,
-            }
+            }  # no hint: a hint may give the answer away, so reports show it only after the task failed
         )
     points = []
     for i, p in enumerate(ex.points):
         tr = reference(ex, p)
         rows = _trace_rows(ex, tr, None) if tr else []
         points.append({"label": f"public-{i + 1}", "inputs": _point_text(p), "rows": rows})
-    gates = []
-    for op in dict.fromkeys(n.op for n in ex.built.nodes):
-        gate = GATES[op]
-        gates.append(
-            {
-                "op": op,
-                "title": pair(gate.title["ko"], gate.title["en"]),
-                "formula": math_span(gate.formula),
-                "grad": math_span(gate.grad_formula),
-            }
-        )
+    gates = [gate_view(ex, op) for op in dict.fromkeys(n.op for n in ex.built.nodes)]
     return {
         "id": ex.id,
         "title": text_pair(ex.title),

@@ -92,9 +92,9 @@ def test_an_old_nbformat_3_notebook_is_converted_and_graded(tmp_path):
 
 def test_an_old_notebook_that_cannot_be_converted(tmp_path):
     path = tmp_path / "exercise01.ipynb"
-    path.write_text(json.dumps({"nbformat": 3, "worksheets": "oops"}))
+    path.write_text(json.dumps({"nbformat": 2, "worksheets": [{}]}))  # well typed, but no cells to convert
     error = error_of(path)
-    assert error.message.startswith("cannot read this nbformat 3 notebook (")
+    assert error.message.startswith("cannot read this nbformat 2 notebook (")
     assert error.message.endswith("open it in Jupyter and save it again.")
 
 
@@ -235,3 +235,42 @@ def test_without_nbformat_reading_a_notebook_is_a_usage_error(tmp_path, monkeypa
     monkeypatch.setitem(sys.modules, "nbformat", None)
     with pytest.raises(UsageError, match="pip install nbformat"):
         grade(path)
+
+
+GOOD_CELL = {"cell_type": "code", "source": "x = 1\n", "metadata": {}, "outputs": [], "execution_count": None}
+
+
+@pytest.mark.parametrize(
+    ("change", "words"),
+    [
+        ({"metadata": {"kernelspec": "python3"}}, "metadata.kernelspec is a string, expected an object"),
+        ({"metadata": {"language_info": ["python"]}}, "metadata.language_info is an array, expected an object"),
+        ({"metadata": []}, "metadata is an array, expected an object"),
+        ({"metadata": {"kernelspec": {"language": 3}}}, "metadata.kernelspec.language is a number, expected a string"),
+        ({"metadata": {"grader": {"exercise": None}}}, "metadata.grader.exercise is a null, expected a string"),
+        ({"cells": "def f(): pass"}, "cells is a string, expected an array"),
+        ({"cells": [GOOD_CELL, "x = 1"]}, "cells[1] is a string, expected an object"),
+        ({"cells": [{**GOOD_CELL, "cell_type": 3}]}, "cells[0].cell_type is a number, expected a string"),
+        ({"cells": [{**GOOD_CELL, "source": {"a": 1}}]}, "cells[0].source is an object, expected a string or an array"),
+        ({"cells": [{**GOOD_CELL, "source": ["x", 2]}]}, "cells[0].source is an array, expected a string or an array"),
+        ({"cells": [{**GOOD_CELL, "metadata": []}]}, "cells[0].metadata is an array, expected an object"),
+        ({"cells": [{**GOOD_CELL, "outputs": "x"}]}, "cells[0].outputs is a string, expected an array"),
+        ({"nbformat": 3, "worksheets": "x"}, "worksheets is a string, expected an array"),
+        ({"nbformat": 3, "worksheets": [{"cells": [7]}]}, "worksheets[0].cells[0] is a number, expected an object"),
+    ],
+)
+def test_a_field_of_the_wrong_type_is_a_bad_file_naming_the_field(tmp_path, change, words):
+    data = {"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [GOOD_CELL], **change}
+    path = tmp_path / "exercise01.ipynb"
+    path.write_text(json.dumps(data))
+    error = error_of(path)
+    assert error.kind == "bad_file" and error.message.startswith(f"not a Jupyter notebook: {words}"), error.message
+    assert "필요한 형식" in error_of(path, lang="ko").message
+
+
+def test_a_hard_linked_notebook_is_not_graded(tmp_path):
+    path = write(filled_stub("exercise01"), tmp_path / "exercise01.ipynb")
+    os.link(path, tmp_path / "elsewhere.ipynb")
+    assert error_of(path).message == (
+        "the file is a hard link (2 names for one file) and is not graded: submit a copy of it"
+    )
