@@ -222,8 +222,10 @@ def build(
         pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs)
         extra = {"r/index.html": _EMPTY}
         if practice:
-            extra |= practice_files.files(exercises)
+            extra |= practice_files.files(exercises, quizzes)
             _practise(pages, exercises, practice_files.megabytes(extra))
+            pages += _quiz_practice_pages(quizzes, theme, lang, practice_files.megabytes(extra))
+            _link_quizzes(pages, quizzes)
         skip = () if practice else practice_files.PRACTICE_VENDOR
         report = site.write_pages(pages, out, site.environment(), extra_files=extra, skip_static=skip)
     report.reports = {s: f"r/{t}.html" for s, t in tokens.items()}
@@ -255,6 +257,43 @@ def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes:
             "practice": panel,
             "csp": site.csp(practice=True),
         }
+
+
+def _quiz_practice_pages(quizzes: dict, theme: str, lang: str, megabytes: float) -> list[site.Page]:
+    """A practice page per quiz, ``quizzes/<id>.html`` (``grade site --practice``): a practice variant drawn
+    and graded in the browser by the grader's own quiz code."""
+    from grader.report.markdown_math import render
+
+    pages = []
+    for quiz_id, quiz in quizzes.items():
+        panel = {
+            "quiz": quiz_id,
+            "megabytes": f"{megabytes:.0f}",
+            "config": {**practice_files.quiz_config(quiz), "root": "../"},
+        }
+
+        def context(quiz=quiz, panel=panel):
+            description = pair(render(quiz.description.ko), render(quiz.description.en))
+            return {
+                "lang": lang,
+                "root": "../",
+                "quiz": {"id": quiz.id, "title": text_pair(quiz.title), "description": description},
+                "practice": panel,
+                "csp": site.csp(practice=True),
+            }
+
+        key = site.key_of("quiz-practice", theme, lang, quiz.digest, panel)
+        pages.append(site.Page(f"quizzes/{quiz_id}.html", "quiz_practice.html.j2", key, context))
+    return pages
+
+
+def _link_quizzes(pages: list[site.Page], quizzes: dict) -> None:
+    """The index lists the quizzes' practice pages."""
+    listed = [(i, text_pair(q.title)) for i, q in quizzes.items()]
+    for page in pages:
+        if page.template == "index.html.j2" and listed:
+            page.key = site.key_of(page.key, "practice_quizzes", listed)
+            page.context = lambda context=page.context: {**context(), "practice_quizzes": listed}
 
 
 def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
