@@ -144,11 +144,12 @@ UI: dict[str, tuple[str, str]] = {
     "quiz_practice_open": ("연습 시작", "Start practising"),
     "quiz_practice_check": ("채점", "Check"),
     "quiz_practice_new": ("새 변형", "New variant"),
+    "quiz_practice_terminal": ("터미널에서 같은 변형:", "the same variant in a terminal:"),
     "quiz_practice_expression": (
-        "식으로 답하는 문항은 터미널에서 grade quiz 로 답합니다 (식 채점에 필요한 sympy는 크기 제한 때문에 "
-        "사이트에 싣지 않았습니다). 같은 변형:",
-        "Questions answered with a formula are answered in a terminal with grade quiz (sympy, which judges "
-        "formulas, is too large for the site's practice budget). The same variant:",
+        "식으로 답하는 문항은 위 명령으로 터미널에서 답합니다 (식을 채점하는 sympy는 사이트의 연습용 크기 "
+        "제한에 들어가지 않습니다).",
+        "Questions answered with a formula are answered in a terminal with the command above (sympy, which "
+        "judges formulas, does not fit in the site's practice budget).",
     ),
 }
 
@@ -162,8 +163,8 @@ PRACTICE_TEXTS = {
     "status_invalid": ("읽을 수 없음", "unreadable"),
     "points": ("점", "pt"),
     "expression_note": (
-        "식으로 답하는 문항: 아래 명령으로 터미널에서 답하세요.",
-        "A formula: answer it in a terminal with the command below.",
+        "식으로 답하는 문항: 위의 grade quiz 명령으로 터미널에서 답하세요.",
+        "A formula: answer it in a terminal with the grade quiz command above.",
     ),
     "loading": ("채점기를 불러오는 중…", "Loading the grader…"),
     "ready": ("준비됨", "Ready"),
