@@ -39,7 +39,7 @@ def files(exercises: dict[str, Exercise], quizzes: dict | None = None) -> dict[s
 
     out = {f"{ASSETS}/grader.zip": code_zip()}
     for ex in exercises.values():
-        plain = json.dumps(dataclasses.asdict(ex), ensure_ascii=False, sort_keys=True)
+        plain = json.dumps(dataclasses.asdict(ex), ensure_ascii=False)  # key order is listing order: keep it
         out[f"{ASSETS}/exercises/{ex.id}.json"] = plain.encode("utf-8")
     for quiz in (quizzes or {}).values():
         # not sort_keys: parameters are drawn in the file's order, so the order of keys is part of the quiz

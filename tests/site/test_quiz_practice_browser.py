@@ -3,7 +3,7 @@ Web Worker by the grader's own quiz code (Pyodide), with the verdicts ``grade qu
 
 Right, sign-flipped, off-by-a-lot, unreadable, missing and wrong-choice answers are typed and clicked
 into the page; the result must equal, question by question, what ``grade quiz QUIZ --student S
---answers FILE --json`` prints (run without ``GRADE_SECRET``, so it draws the same practice variant).
+--answers FILE --json`` prints (run without a course secret, so it draws the same practice variant).
 Screenshots land in test-artifacts/site/ (quiz-practice-*.png).
 """
 
