@@ -224,7 +224,7 @@ def build(
         if practice:
             extra |= practice_files.files(exercises, quizzes)
             _practise(pages, exercises, practice_files.megabytes(extra))
-            pages += _quiz_practice_pages(quizzes, theme, lang, practice_files.megabytes(extra))
+            _quiz_practice_pages(pages, quizzes, theme, lang, practice_files.megabytes(extra))
             _link_quizzes(pages, quizzes)
         skip = () if practice else practice_files.PRACTICE_VENDOR
         report = site.write_pages(pages, out, site.environment(), extra_files=extra, skip_static=skip)
@@ -273,32 +273,39 @@ def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes:
         }
 
 
-def _quiz_practice_pages(quizzes: dict, theme: str, lang: str, megabytes: float) -> list[site.Page]:
-    """A practice page per quiz, ``quizzes/<id>.html`` (``grade site --practice``): a practice variant drawn
-    and graded in the browser by the grader's own quiz code."""
+def _quiz_practice_pages(pages: list[site.Page], quizzes: dict, theme: str, lang: str, megabytes: float) -> None:
+    """A practice panel per quiz (``grade site --practice``): a practice variant drawn and graded in the browser
+    by the grader's own quiz code. Added to the quiz's page, ``quizzes/<id>.html``; a page of its own when the
+    site has none."""
     from grader.report.markdown_math import render
 
-    pages = []
+    existing = {page.path: page for page in pages}
     for quiz_id, quiz in quizzes.items():
         panel = {
             "quiz": quiz_id,
             "megabytes": f"{megabytes:.0f}",
             "config": {**practice_files.quiz_config(quiz), "root": "../"},
         }
+        path = f"quizzes/{quiz_id}.html"
+        page = existing.get(path)
+        if page is None:
 
-        def context(quiz=quiz, panel=panel):
-            description = pair(render(quiz.description.ko), render(quiz.description.en))
-            return {
-                "lang": lang,
-                "root": "../",
-                "quiz": {"id": quiz.id, "title": text_pair(quiz.title), "description": description},
-                "practice": panel,
-                "csp": site.csp(practice=True),
-            }
+            def context(quiz=quiz):
+                description = pair(render(quiz.description.ko), render(quiz.description.en))
+                return {
+                    "lang": lang,
+                    "quiz": {"id": quiz.id, "title": text_pair(quiz.title), "description": description},
+                }
 
-        key = site.key_of("quiz-practice", theme, lang, quiz.digest, panel)
-        pages.append(site.Page(f"quizzes/{quiz_id}.html", "quiz_practice.html.j2", key, context))
-    return pages
+            key = site.key_of("quiz-practice", theme, lang, quiz.digest)
+            page = site.Page(path, "quiz_practice.html.j2", key, context)
+            pages.append(page)
+        page.key = site.key_of(page.key, "quiz_practice", panel)
+        page.context = lambda context=page.context, panel=panel: {
+            **context(),
+            "quiz_practice": panel,
+            "csp": site.csp(practice=True),
+        }
 
 
 def _link_quizzes(pages: list[site.Page], quizzes: dict) -> None:
