@@ -123,11 +123,13 @@
       var textId = "quiz-text-" + en.id;
       var points = " (" + en.score + " " + T.points.en + ")";
       var text = { ko: ko.text + " (" + en.score + T.points.ko + ")", en: en.text + points };
+      var p = spans(document.createElement("p"), text);
+      p.id = textId;
+      li.appendChild(p);
       if (en.kind === "choice") {
-        var set = document.createElement("fieldset");
-        var legend = spans(document.createElement("legend"), text);
-        legend.id = textId;
-        set.appendChild(legend);
+        var set = document.createElement("div");  // a group named by the question's text
+        set.setAttribute("role", en.multiple ? "group" : "radiogroup");
+        set.setAttribute("aria-labelledby", textId);
         en.choices.forEach(function (c, j) {
           var label = document.createElement("label");
           label.className = "quiz-choice";
@@ -140,22 +142,17 @@
           set.appendChild(label);
         });
         li.appendChild(set);
-      } else {
-        var p = spans(document.createElement("p"), text);
-        p.id = textId;
-        li.appendChild(p);
-        if (en.kind === "numeric") {
-          var field = document.createElement("input");
-          field.type = "text";
-          field.name = "q-" + en.id;
-          field.autocomplete = "off";
-          field.spellcheck = false;
-          field.setAttribute("aria-labelledby", textId);
-          li.appendChild(field);
-        } else {
-          expressions = true;
-          li.appendChild(spans(document.createElement("p"), T.expression_note)).className = "muted";
-        }
+      } else if (en.kind === "numeric") {
+        var field = document.createElement("input");
+        field.type = "text";
+        field.name = "q-" + en.id;
+        field.autocomplete = "off";
+        field.spellcheck = false;
+        field.setAttribute("aria-labelledby", textId);
+        li.appendChild(field);
+      } else {  // an expression: answered with grade quiz (sympy is not in the site)
+        expressions = true;
+        li.appendChild(spans(document.createElement("p"), T.expression_note)).className = "muted";
       }
       var verdict = document.createElement("div");
       verdict.className = "quiz-verdict";

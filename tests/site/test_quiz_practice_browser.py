@@ -48,7 +48,8 @@ class QuizPage:
 
     def start(self) -> str:
         self.page.locator(".practice-open").click()
-        self.page.locator(".quiz-questions li").first.wait_for()
+        # Pyodide starts once per page: allow for a busy machine
+        self.page.locator(".quiz-questions li").first.wait_for(timeout=120_000)
         return self.page.evaluate("gradeQuiz.student()")
 
     def close(self):
