@@ -21,7 +21,7 @@ import random
 import re
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from grader.engine import GATES, DomainError
 from grader.errors import ExerciseError, GraderError, UsageError
@@ -29,9 +29,11 @@ from grader.exercise.ids import student_id
 from grader.grading.verdict import Failure
 from grader.quiz.expressions import Undefined, evaluate, number_text
 from grader.quiz.result import QuizResult, Why, grade_answer, localize, render
-from grader.quiz.spec import Question, Quiz
-from grader.quiz.symbolic import draw_in
 from grader.quiz.variant import Prepared, Variant, draw_question, draw_variant, prepare, student_rng
+
+if TYPE_CHECKING:  # pydantic only where a file is read: the browser grades a quiz rebuilt from plain data
+    from grader.quiz.plain import PlainQuiz
+    from grader.quiz.spec import Question, Quiz
 
 __all__ = [
     "PRACTICE_SECRET",
@@ -64,6 +66,7 @@ def course_secret() -> tuple[str, bool]:
 
 def _read(path: Path):
     from grader.exercise.loader import read_yaml, validate
+    from grader.quiz.spec import Quiz
 
     data, lines = read_yaml(path)
     if isinstance(data, dict) and "questions" not in data:
@@ -142,7 +145,7 @@ def draw(quiz: Quiz, student: str, secret: str | None = None) -> Variant:
 
 
 def grade_quiz_answers(
-    quiz: Quiz | str | Path,
+    quiz: Quiz | PlainQuiz | str | Path,
     answers: Path | str | Mapping[str, Any],
     student: str | None = None,
     secret: str | None = None,
@@ -157,7 +160,7 @@ def grade_quiz_answers(
     raises for a student's mistake; raises ``UsageError`` for an answers path that does not exist
     and ``ExerciseError`` for a broken quiz.
     """
-    if not isinstance(quiz, Quiz):
+    if isinstance(quiz, (str, Path)):
         quiz = find_quiz(quiz, exercises_dir)
     practice = secret is None and course_secret()[1]
     secret = secret or course_secret()[0]
@@ -297,6 +300,8 @@ def _audit_question(quiz: Quiz, p: Prepared, secret: str) -> list[str]:
 
 def _audit_expression(q: Question, variant) -> list[str]:
     """The key is defined at some points; with ``gate:``, it equals the engine's local gradient."""
+    from grader.quiz.symbolic import draw_in
+
     rng = random.Random(q.id)
     gate = GATES.get(q.gate) if q.gate else None
     wrt = q.variables.index(q.wrt) if q.wrt else 0

@@ -8,11 +8,12 @@ parameters shown in the text) and turns every failure into ``file:line: key.path
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, field_validator, model_validator
 
 from grader.exercise.spec import FromFile, GraphSpec, Text, is_identifier
+from grader.quiz.plain import GATE_DOMAINS_PLAIN, ParamLogic, QuestionLogic, QuizLogic
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 
@@ -30,7 +31,7 @@ ONLY = {  # the keys only one kind of question takes
 Kind = Literal["numeric", "expression", "choice"]
 
 
-class ParamSpec(Model):
+class ParamSpec(Model, ParamLogic):
     """A parameter drawn per student: from ``range`` on a grid of ``step``, or from ``choices``."""
 
     range: tuple[Number, Number] | None = None
@@ -54,14 +55,6 @@ class ParamSpec(Model):
             raise ValueError("every value is excluded")
         return self
 
-    def grid(self) -> list[float]:
-        if self.choices is not None:
-            return [float(c) for c in self.choices]
-        lo, hi = self.range or (0.0, 0.0)
-        count = int((hi - lo) / self.step + 1e-9) + 1
-        digits = max(0, -int(f"{self.step:e}".split("e")[1])) + 6
-        return [round(lo + k * self.step, digits) for k in range(count)]
-
 
 class Domain(Model):
     """Where an expression's variable lives: an open interval ``range: [lo, hi]`` or a few ``choices``
@@ -83,10 +76,7 @@ class Domain(Model):
 
 # The domains a gate's inputs have when a question with ``gate:`` declares none (by position).
 GATE_DOMAINS: dict[str, tuple[Domain | None, ...]] = {
-    "bce": (Domain(range=(0.0, 1.0)), Domain(choices=[0.0, 1.0])),
-    "sigmoid_bce": (None, Domain(choices=[0.0, 1.0])),
-    "log": (Domain(range=(0.0, 5.0)),),
-    "sqrt": (Domain(range=(0.0, 5.0)),),
+    gate: tuple(None if d is None else Domain(**d) for d in ds) for gate, ds in GATE_DOMAINS_PLAIN.items()
 }
 
 
@@ -95,7 +85,7 @@ class QuestionTolerance(Model):
     rtol: Number = Field(default=0.0, ge=0)
 
 
-class Question(Model):
+class Question(Model, QuestionLogic):
     id: str
     kind: Kind
     text: Text
@@ -118,6 +108,8 @@ class Question(Model):
     shuffle: bool = False
     # all kinds: value(NODE)/grad(NODE) formula, an expression, or choice index(es)
     answer: StrictInt | list[StrictInt] | StrictStr
+
+    gate_domains: ClassVar[dict[str, tuple[Domain | None, ...]]] = GATE_DOMAINS
 
     @field_validator("id")
     @classmethod
@@ -154,16 +146,6 @@ class Question(Model):
                 found.append((("domain", name), f"'{name}' is not one of the variables {self.variables}"))
         return found
 
-    def domains(self) -> dict[str, Domain]:
-        """Each variable's domain: declared, else its gate's (a BCE's p in (0, 1), y in {0, 1}), else none."""
-        found: dict[str, Domain] = {}
-        defaults = GATE_DOMAINS.get(self.gate or "", ())
-        for i, name in enumerate(self.variables):
-            domain = self.domain.get(name) or (defaults[i] if i < len(defaults) else None)
-            if domain is not None:
-                found[name] = domain
-        return found
-
     def _choice_problems(self) -> list[tuple[tuple, str]]:
         if len(self.choices) < 2:
             return [(("choices",), "a choice question has at least two 'choices'")]
@@ -179,17 +161,8 @@ class Question(Model):
             found.append((("answer",), "an index appears twice in the answer"))
         return found
 
-    @property
-    def multiple(self) -> bool:
-        return isinstance(self.answer, list)
 
-    @property
-    def rounding(self) -> int:
-        """Decimals a numeric answer is asked to (default 2, as in the lecture)."""
-        return 2 if self.decimals is None else self.decimals
-
-
-class Quiz(Model, FromFile):
+class Quiz(Model, QuizLogic, FromFile):
     id: str
     title: Text
     description: Text = Text(ko="", en="")
@@ -202,10 +175,3 @@ class Quiz(Model, FromFile):
 
     def set_source(self, path: Path | None, digest: str) -> None:
         self._source = (path, digest)  # a pydantic private attribute, not FromFile's frozen-dataclass write
-
-    @property
-    def max_score(self) -> float:
-        return sum(q.score for q in self.questions)
-
-    def question(self, qid: str) -> Question | None:
-        return next((q for q in self.questions if q.id == qid), None)

@@ -182,10 +182,39 @@ UI: dict[str, tuple[str, str]] = {
         "이 브라우저는 파일로 연 페이지(file://)에서 WebAssembly를 실행하지 않습니다. 사이트 폴더를 서버로 여세요:",
         "This browser does not run WebAssembly in a page opened as a file (file://). Serve the site's folder:",
     ),
+    # a quiz's practice page (grade site --practice)
+    "quiz_practice_intro": (
+        "연습용 변형(누구나 뽑을 수 있으므로 성적에는 쓰지 않습니다)을 grade quiz 와 같은 채점기로 바로 채점합니다. "
+        "정답도 함께 보여 줍니다.",
+        "A practice variant (anyone can draw it, so it never counts for marks), graded right here by the same "
+        "grader as grade quiz, with the answers shown.",
+    ),
+    "quiz_practice": ("퀴즈 연습", "Practise the quizzes"),
+    "quiz_practice_open": ("연습 시작", "Start practising"),
+    "quiz_practice_check": ("채점", "Check"),
+    "quiz_practice_new": ("새 변형", "New variant"),
+    "quiz_practice_terminal": ("터미널에서 같은 변형:", "the same variant in a terminal:"),
+    "quiz_practice_expression": (
+        "식으로 답하는 문항은 위 명령으로 터미널에서 답합니다 (식을 채점하는 sympy는 사이트의 연습용 크기 "
+        "제한에 들어가지 않습니다).",
+        "Questions answered with a formula are answered in a terminal with the command above (sympy, which "
+        "judges formulas, does not fit in the site's practice budget).",
+    ),
 }
 
-# The practice panel's status line, written by practice.js in the page's language.
+# The practice panel's status line, written by practice.js (and quiz-practice.js) in the page's language.
 PRACTICE_TEXTS = {
+    "variant": ("변형", "Variant"),
+    "score": ("점수", "Score"),
+    "status_correct": ("정답", "correct"),
+    "status_wrong": ("오답", "wrong"),
+    "status_missing": ("답 없음", "no answer"),
+    "status_invalid": ("읽을 수 없음", "unreadable"),
+    "points": ("점", "pt"),
+    "expression_note": (
+        "식으로 답하는 문항: 위의 grade quiz 명령으로 터미널에서 답하세요.",
+        "A formula: answer it in a terminal with the grade quiz command above.",
+    ),
     "loading": ("채점기를 불러오는 중…", "Loading the grader…"),
     "ready": ("준비됨", "Ready"),
     "checking": ("점검 중…", "Checking…"),

@@ -45,3 +45,42 @@ def check(exercise: str, source: str, lang: str = "en", stops_json: str = "{}") 
     drawn = report_diagram(ex, verdict, f"practice-{ex.id}")
     diagram = {"svg": drawn["svg"], "point": drawn["point"], "inputs": drawn["inputs"]} if drawn else None
     return json.dumps({"result": verdict.to_json(), "text": texts, "diagram": diagram}, ensure_ascii=False)
+
+
+# --------------------------------------------------------------------------- quizzes
+
+_quizzes: dict = {}
+
+
+def add_quiz(form_json: str) -> str:
+    """Keep a quiz given in the practice site's form (``grader.quiz.plain.practice_form``); returns its id."""
+    from grader.quiz.plain import from_practice_form
+
+    quiz = from_practice_form(json.loads(form_json))
+    _quizzes[quiz.id] = quiz
+    return quiz.id
+
+
+def draw_quiz(quiz: str, student: str) -> str:
+    """The practice variant of ``student`` (a seed the page picks) in both languages, as ``grade quiz``
+    draws it without ``GRADE_SECRET``: ``{"ko": ..., "en": ...}``, each ``Variant.to_json``."""
+    from grader.quiz.quizzes import draw
+
+    variant = draw(_quizzes[quiz], student)
+    return json.dumps({lang: variant.to_json(lang) for lang in ("ko", "en")}, ensure_ascii=False)
+
+
+def grade_quiz(quiz: str, student: str, answers_json: str, lang: str = "en") -> str:
+    """Grade answers exactly as ``grade quiz QUIZ --answers FILE --json`` grades a file with
+    ``student:`` and ``answers:``; returns that JSON object and the messages in the other language."""
+    from grader.quiz.quizzes import grade_quiz_answers
+    from grader.quiz.result import localize
+
+    answers = {"student": student, "quiz": quiz, "answers": json.loads(answers_json)}
+    result = grade_quiz_answers(_quizzes[quiz], answers, lang=lang)
+    other = "en" if lang == "ko" else "ko"
+    messages = {
+        other: [q.message for q in localize(result, other).questions],
+        lang: [q.message for q in result.questions],
+    }
+    return json.dumps({"result": result.to_json(), "messages": messages}, ensure_ascii=False)

@@ -250,8 +250,10 @@ def build(
         )
         extra = {"r/index.html": _EMPTY}
         if practice:
-            extra |= practice_files.files(exercises)
-            _practise(pages, exercises, practice_files.megabytes(extra))
+            extra |= practice_files.files(exercises, quizzes)
+            megabytes = practice_files.megabytes(extra)
+            _practise(pages, exercises, megabytes)
+            _quiz_practice_pages(pages, quizzes, megabytes)
         skip = () if practice else practice_files.PRACTICE_VENDOR
         report = site.write_pages(pages, out, site.environment(), extra_files=extra, skip_static=skip)
     report.reports = {s: f"r/{t}.html" for s, t in tokens.items()}
@@ -295,6 +297,25 @@ def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes:
         page.context = lambda context=page.context, panel=panel: {
             **context(),
             "practice": panel,
+            "csp": site.csp(practice=True),
+        }
+
+
+def _quiz_practice_pages(pages: list[site.Page], quizzes: dict, megabytes: float) -> None:
+    """A practice panel on each quiz's page (``grade site --practice``): a practice variant drawn and graded
+    in the browser by the grader's own quiz code."""
+    existing = {page.path: page for page in pages}
+    for quiz_id, quiz in quizzes.items():
+        page = existing[f"quizzes/{quiz_id}.html"]
+        panel = {
+            "quiz": quiz_id,
+            "megabytes": f"{megabytes:.0f}",
+            "config": {**practice_files.quiz_config(quiz), "root": "../"},
+        }
+        page.key = site.key_of(page.key, "quiz_practice", panel)
+        page.context = lambda context=page.context, panel=panel: {
+            **context(),
+            "quiz_practice": panel,
             "csp": site.csp(practice=True),
         }
 

@@ -3,7 +3,9 @@
 ``static/practice/grader.zip`` holds the grader's own modules (the wings a check needs, and the
 pure-Python ``markdown`` the diagram's labels use): the browser grades with the same code as
 ``grade submit``, not a port. ``static/practice/exercises/<id>.json`` holds each exercise in its
-validated form. Nothing secret is written: no course secret, no hidden point, no solution
+validated form, and ``static/practice/quizzes/<id>.json`` each quiz in its plain form
+(``grader.quiz.plain.practice_form``: the browser has no pydantic), for the quiz pages' practice
+variants. Nothing secret is written: no course secret, no hidden point, no solution
 (``grader/_data`` never enters the zip). Pyodide and the editor are vendored in the theme
 (``static/vendor/pyodide``, ``static/vendor/codemirror``) and copied only when the site practises.
 """
@@ -26,17 +28,23 @@ ASSETS = "static/practice"
 # Vendored folders under the theme's static/ that only a practising site needs.
 PRACTICE_VENDOR = ("vendor/pyodide", "vendor/codemirror")
 # What a check imports in the browser: the wings up to the report, and the browser's entry point.
-WINGS = ("engine", "exercise", "isolation", "grading", "report")
+WINGS = ("engine", "exercise", "isolation", "grading", "quiz", "report")
 ENTRY = ("site/__init__.py", "site/browser.py")
 _STAMP = (2020, 1, 1, 0, 0, 0)  # fixed times: the same code gives the same bytes, so rebuilds rewrite nothing
 
 
-def files(exercises: dict[str, Exercise]) -> dict[str, bytes]:
+def files(exercises: dict[str, Exercise], quizzes: dict | None = None) -> dict[str, bytes]:
     """Every practice file of a site, by its path in the site's folder."""
+    from grader.quiz.plain import practice_form
+
     out = {f"{ASSETS}/grader.zip": code_zip()}
     for ex in exercises.values():
         plain = json.dumps(dataclasses.asdict(ex), ensure_ascii=False)  # key order is listing order: keep it
         out[f"{ASSETS}/exercises/{ex.id}.json"] = plain.encode("utf-8")
+    for quiz in (quizzes or {}).values():
+        # not sort_keys: parameters are drawn in the file's order, so the order of keys is part of the quiz
+        plain = json.dumps(practice_form(quiz), ensure_ascii=False)
+        out[f"{ASSETS}/quizzes/{quiz.id}.json"] = plain.encode("utf-8")
     return out
 
 
@@ -60,6 +68,12 @@ def config(ex: Exercise) -> dict:
         "seconds_per_call": ex.limits.seconds_per_call,
         "seconds_to_load": ex.limits.seconds_to_load,
     }
+
+
+def quiz_config(quiz) -> dict:
+    """What a quiz's practice page tells its script (written into the page as JSON)."""
+    kinds = {q.id: q.kind for q in quiz.questions}
+    return {"quiz": quiz.id, "kinds": kinds, "texts": texts()}
 
 
 def _sources() -> list[tuple[str, Path]]:

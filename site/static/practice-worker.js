@@ -25,6 +25,16 @@ async function exercise(base, id) {
   loaded.add(id);
 }
 
+const quizzes = new Set();    // quizzes handed to Python already
+
+async function quiz(base, id) {
+  if (quizzes.has(id)) return;
+  const response = await fetch(base + "practice/quizzes/" + encodeURIComponent(id) + ".json");
+  if (!response.ok) throw new Error("no practice data for " + id + " (" + response.status + ")");
+  browser.add_quiz(await response.text());
+  quizzes.add(id);
+}
+
 self.onmessage = async (event) => {
   const msg = event.data;
   try {
@@ -34,6 +44,13 @@ self.onmessage = async (event) => {
     } else if (msg.type === "check") {
       await exercise(msg.base, msg.exercise);
       const out = browser.check(msg.exercise, msg.source, msg.lang, JSON.stringify(msg.stops));
+      self.postMessage({ type: "result", id: msg.id, out: out });
+    } else if (msg.type === "quiz-draw") {  // a quiz's practice page: no student code runs here
+      await quiz(msg.base, msg.quiz);
+      self.postMessage({ type: "result", id: msg.id, out: browser.draw_quiz(msg.quiz, msg.student) });
+    } else if (msg.type === "quiz-grade") {
+      await quiz(msg.base, msg.quiz);
+      const out = browser.grade_quiz(msg.quiz, msg.student, JSON.stringify(msg.answers), msg.lang);
       self.postMessage({ type: "result", id: msg.id, out: out });
     }
   } catch (err) {

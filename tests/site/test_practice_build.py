@@ -33,7 +33,9 @@ def practice_files(site: Path) -> list[Path]:
         site / "static" / "vendor" / "codemirror",
     ]
     files = [p for folder in folders for p in folder.rglob("*") if p.is_file()]
-    return files + [site / "static" / name for name in ("practice.js", "practice-worker.js", "practice.css")]
+    return files + [
+        site / "static" / name for name in ("practice.js", "practice-worker.js", "practice.css", "quiz-practice.js")
+    ]
 
 
 def test_every_exercise_page_gets_a_panel_and_its_exercise(practising):
@@ -49,6 +51,20 @@ def test_every_exercise_page_gets_a_panel_and_its_exercise(practising):
         assert (practising / "static" / "practice" / "exercises" / f"{page.stem}.json").is_file()
 
 
+def test_every_quiz_gets_a_practice_page_in_its_plain_form(practising):
+    quizzes = sorted(p.stem for p in (ROOT / "exercises").glob("quiz*.yaml"))
+    assert quizzes
+    index = (practising / "index.html").read_text(encoding="utf-8")
+    for quiz in quizzes:
+        html = (practising / "quizzes" / f"{quiz}.html").read_text(encoding="utf-8")
+        assert "static/quiz-practice.js" in html and "wasm-unsafe-eval" in html
+        config = json.loads(re.search(r'id="quiz-practice-config">(.*?)</script>', html, re.S).group(1))
+        assert config["quiz"] == quiz
+        form = json.loads((practising / "static" / "practice" / "quizzes" / f"{quiz}.json").read_text(encoding="utf-8"))
+        assert form["quiz"]["id"] == quiz and len(form["prepared"]) == len(form["quiz"]["questions"])
+        assert f'href="quizzes/{quiz}.html"' in index
+
+
 def test_what_practice_adds_stays_within_the_size_budget(practising):
     total = sum(p.stat().st_size for p in practice_files(practising))
     assert total < LIMIT_MB * 1e6, f"{total / 1e6:.1f} MB"
@@ -61,6 +77,8 @@ def test_pages_that_do_not_practise_load_nothing_of_it(practising, built):
     assert not (site / "static" / "vendor" / "pyodide").exists()
     assert not (site / "static" / "practice").exists()
     assert 'id="practice"' not in (site / "exercises" / "exercise03.html").read_text(encoding="utf-8")
+    for page in (site / "quizzes").glob("*.html"):  # the quiz pages, if the site has any, do not practise
+        assert "quiz-practice" not in page.read_text(encoding="utf-8")
 
 
 def test_turning_practice_off_removes_its_files(book, secret_env, tmp_path):
