@@ -189,7 +189,6 @@ UI: dict[str, tuple[str, str]] = {
         "A practice variant (anyone can draw it, so it never counts for marks), graded right here by the same "
         "grader as grade quiz, with the answers shown.",
     ),
-    "quiz_practice": ("퀴즈 연습", "Practise the quizzes"),
     "quiz_practice_open": ("연습 시작", "Start practising"),
     "quiz_practice_check": ("채점", "Check"),
     "quiz_practice_new": ("새 변형", "New variant"),
