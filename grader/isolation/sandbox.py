@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.isolation.child import Child, ProtocolError
+from grader.isolation.child import Child, Limits, ProtocolError
 from grader.isolation.pool import Isolation, Pool, default_pool, isolation
 
 __all__ = [
@@ -33,14 +33,6 @@ __all__ = [
     "decode_value",
     "isolation",
 ]
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds_per_call: float = 2.0
-    seconds_to_load: float = 5.0
-    memory_mb: int = 512
-    cpu_seconds: float = 60.0  # CPU time of one child in all (a backstop): the kernel's SIGKILL beyond it
 
 
 @dataclass(frozen=True)
