@@ -21,9 +21,9 @@ SHARED = {"__init__", "errors"}
 
 THIRD_PARTY = {
     "yaml": {"exercise/loader"},
-    "typer": {"cli/commands"},
+    "typer": {"cli/commands", "cli/app"},
     "click": set(),
-    "rich": {"cli/commands"},
+    "rich": {"cli/commands", "cli/app"},
     "jinja2": {"report/theme"},
     "markupsafe": {"report/theme", "report/standalone"},
     "markdown": {"report/markdown_math"},
