@@ -161,7 +161,10 @@ class Group(Tidy, TyperGroup):
 
     def invoke(self, ctx):
         try:
-            return super().invoke(ctx)
+            try:
+                return super().invoke(ctx)
+            finally:
+                sys.stdout.flush()  # a closed pipe is met here, not in the interpreter's last flush
         except BrokenPipeError:
             pipe_closed()
         except GraderError as exc:

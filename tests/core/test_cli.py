@@ -218,7 +218,9 @@ def test_a_closed_pipe_ends_submit_quietly_as_sigpipe():
     read, write = os.pipe()
     os.close(read)  # the reader has gone before anything is written: every write fails
     env = {**os.environ, "GRADE_EXERCISES": str(EXERCISES), "NO_COLOR": "1"}
-    for args in (["submit", SOLUTIONS / "exercise03.py"], ["trace", "exercise03"]):
+    env.pop("PYTHONUNBUFFERED", None)  # a pipe is block-buffered, as a student has it: met at the last flush
+    submit = ["submit", SOLUTIONS / "exercise03.py"]
+    for args in (submit, [*submit, "--json"], ["trace", "exercise03"], ["trace", "exercise03", "--json"]):
         run = subprocess.run(
             [*GRADE, *map(str, args)], stdout=write, stderr=subprocess.PIPE, text=True, env=env, timeout=120, cwd=ROOT
         )
