@@ -1,6 +1,6 @@
 """How long `grade submit` takes on a solution, next to a bare interpreter, measured in one run.
 
-    python benchmarks/submit.py [--runs 15] [--exercise exercise03]
+    python benchmarks/submit.py [--runs 15] [--exercise exercise03] [--parts]
 
 Prints the median wall time of each and their ratio; the goal (issue 14) is at most 10x the bare
 `python -c pass` of the same venv. Runs are interleaved so that machine noise hits all alike.
@@ -10,6 +10,10 @@ wall time: on a loaded machine the wall time is mostly waiting for a core.
 A student submits the same exercise again and again, so the goal is measured with the validated
 exercise in the cache (grader.exercise.cache, in a fresh folder warmed by one run); the first
 submission after the exercise file changes validates it again, shown on the third line.
+
+``--parts`` then measures what the command line costs on top of the grading: interpreters that
+import the grading modules, then typer as well, then also build and parse ``grade submit``
+(CPU medians, interleaved, in the same run).
 """
 
 from __future__ import annotations
@@ -45,6 +49,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--exercise", default="exercise03")
+    parser.add_argument("--parts", action="store_true", help="Also measure what typer adds (CPU).")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="submit-bench-cache-")
     env = {**os.environ, "NO_COLOR": "1", "GRADE_CACHE_DIR": cache}
@@ -71,6 +76,36 @@ def main() -> None:
         f"CPU {cc * 1000:.1f} ms)"
     )
     print(f"ratio: {g / b:.1f}x the bare interpreter (goal: at most 10x)")
+    if args.parts:
+        parts(args.runs, env)
+
+
+GRADING = "import grader.isolation.pool, grader.grading.api, grader.exercise.loader, grader.report.terminal"
+PARTS = {
+    "bare interpreter": "pass",
+    "+ the grading modules": GRADING,
+    "+ import typer": GRADING + "; import typer",
+    "+ grade's typer app, submit built and parsed": GRADING
+    + "; from grader.cli import commands, app; import copy, typer; a = copy.copy(commands.app); "
+    "a.registered_commands = [c for c in a.registered_commands if app.command_name(c) == 'submit']; "
+    "typer.main.get_command(a).make_context('grade', ['submit', 'x.py'])",
+}
+
+
+def parts(runs: int, env: dict) -> None:
+    commands = {name: [sys.executable, "-c", code] for name, code in PARTS.items()}
+    for cmd in commands.values():
+        timed(cmd, env)
+    got: dict[str, list] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            got[name].append(timed(cmd, env))
+    previous = None
+    for name, pairs in got.items():
+        cpu = median(pairs, 1)
+        more = f" (+{(cpu - previous) * 1000:.1f} ms)" if previous is not None else ""
+        print(f"{name:48s} CPU median {cpu * 1000:6.1f} ms{more}")
+        previous = cpu
 
 
 if __name__ == "__main__":
