@@ -1,6 +1,6 @@
 """How long `grade submit` takes on a solution, next to a bare interpreter, measured in one run.
 
-    python benchmarks/submit.py [--runs 15] [--exercise exercise03] [--parts]
+    python benchmarks/submit.py [--runs 15] [--exercise exercise03] [--parts] [--against DIR]
 
 Prints the median wall time of each and their ratio; the goal (issue 14) is at most 10x the bare
 `python -c pass` of the same venv. Runs are interleaved so that machine noise hits all alike.
@@ -11,9 +11,11 @@ A student submits the same exercise again and again, so the goal is measured wit
 exercise in the cache (grader.exercise.cache, in a fresh folder warmed by one run); the first
 submission after the exercise file changes validates it again, shown on the third line.
 
-``--parts`` then measures what the command line costs on top of the grading: interpreters that
-import the grading modules, then typer as well, then also build and parse ``grade submit``
-(CPU medians, interleaved, in the same run).
+``--against DIR`` also times, interleaved with the rest, the cached submit of another checkout
+(for instance ``git worktree add /tmp/before <commit>``): its ``grader`` on ``PYTHONPATH``, its
+exercises, the same solution file. ``--parts`` then measures what the command line costs on top
+of the grading: interpreters that import the grading modules, then typer as well, then also build
+and parse ``grade submit`` (CPU medians, interleaved, in the same run).
 """
 
 from __future__ import annotations
@@ -31,11 +33,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def timed(cmd: list[str], env: dict) -> tuple[float, float]:
+def timed(cmd: list[str], env: dict, cwd: Path = ROOT) -> tuple[float, float]:
     """Wall seconds, and CPU seconds of the command and every process it waited for."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
-    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=ROOT, check=False)
+    subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env, cwd=cwd, check=False)
     wall = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return wall, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
@@ -50,6 +52,7 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--exercise", default="exercise03")
     parser.add_argument("--parts", action="store_true", help="Also measure what typer adds (CPU).")
+    parser.add_argument("--against", type=Path, help="Another checkout to time beside this one.")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="submit-bench-cache-")
     env = {**os.environ, "NO_COLOR": "1", "GRADE_CACHE_DIR": cache}
@@ -59,11 +62,20 @@ def main() -> None:
     grade = [sys.executable, "-m", "grader.cli", "submit", str(ROOT / "solutions" / f"{args.exercise}.py")]
     bare = [sys.executable, "-c", "pass"]
     timed(grade, env)  # warm the file cache and the exercise cache
-    ours, base, cold = [], [], []
+    other_env = None
+    if args.against is not None:
+        other = args.against.resolve()
+        other_cache = tempfile.mkdtemp(prefix="submit-bench-other-")
+        other_env = {**env, "PYTHONPATH": str(other), "GRADE_CACHE_DIR": other_cache}
+        other_env["GRADE_EXERCISES"] = str(other / "exercises")
+        timed(grade, other_env, other)
+    ours, base, cold, theirs = [], [], [], []
     for _ in range(args.runs):
         base.append(timed(bare, env))
         ours.append(timed(grade, env))
         cold.append(timed(grade, cold_env))
+        if other_env is not None:
+            theirs.append(timed(grade, other_env, other))
     b, g, c = (median(x, 0) for x in (base, ours, cold))
     bc, gc, cc = (median(x, 1) for x in (base, ours, cold))
     print(f"bare `python -c pass`:      median {b * 1000:7.1f} ms over {args.runs} runs (CPU {bc * 1000:.1f} ms)")
@@ -76,6 +88,11 @@ def main() -> None:
         f"CPU {cc * 1000:.1f} ms)"
     )
     print(f"ratio: {g / b:.1f}x the bare interpreter (goal: at most 10x)")
+    if theirs:
+        t, tc = median(theirs, 0), median(theirs, 1)
+        print(
+            f"{args.against} (cached): median {t * 1000:7.1f} ms ({t / b:.1f}x; CPU {tc * 1000:.1f} ms, {tc / bc:.1f}x)"
+        )
     if args.parts:
         parts(args.runs, env)
 
