@@ -10,6 +10,7 @@ import os
 from dataclasses import replace
 
 from grader.engine import GATES
+from grader.grading import borderline, routines
 from grader.grading.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
 
 T = {
@@ -151,6 +152,9 @@ WHAT_KO = {
     "huge int": "너무 큰 정수",
     "complex": "복소수",
 }
+T.update(
+    borderline.TEXTS | routines.TEXTS
+)  # overflow, unstable, modified_input, finite_difference: kept beside their diagnosis
 
 
 def default_lang() -> str:
