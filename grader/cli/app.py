@@ -56,6 +56,12 @@ class LazyConsole:
     def __getattr__(self, name: str):
         return getattr(self.real, name)
 
+    def __enter__(self):  # rich's Live writes `with console:`, looked up on the type, not forwarded
+        return self.real.__enter__()
+
+    def __exit__(self, *exc):
+        return self.real.__exit__(*exc)
+
 
 out = LazyConsole(highlight=False, soft_wrap=True)
 err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # a command in a message stays on one line

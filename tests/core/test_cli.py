@@ -335,3 +335,16 @@ def test_the_zygote_ends_cleanly_when_its_last_frames_are_unread():
         zygote = pool.acquire()
         pool.release(zygote)
     assert zygote.proc.returncode == 0
+
+
+def test_the_lazy_console_draws_rich_progress_on_a_terminal():
+    """`grade batch` hands `err` to rich's Progress, whose Live writes `with console:` on a terminal."""
+    from rich.progress import BarColumn, Progress
+
+    from grader.cli.app import LazyConsole
+
+    console = LazyConsole(stderr=True, force_terminal=True, width=60)
+    with Progress(BarColumn(), console=console) as bar:
+        task = bar.add_task("grading", total=2)
+        bar.update(task, advance=2)
+    assert console.real.is_terminal
