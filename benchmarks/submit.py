@@ -1,6 +1,6 @@
 """How long `grade submit` takes on a solution, next to a bare interpreter, measured in one run.
 
-    python benchmarks/submit.py [--runs 15] [--exercise exercise03] [--parts] [--against DIR]
+    python benchmarks/submit.py [--runs 15] [--exercise exercise03] [--parts] [--own] [--against DIR]
 
 Prints the median wall time of each and their ratio; the goal (issue 14) is at most 10x the bare
 `python -c pass` of the same venv. Runs are interleaved so that machine noise hits all alike.
@@ -13,7 +13,9 @@ submission after the exercise file changes validates it again, shown on the thir
 
 ``--against DIR`` also times, interleaved with the rest, the cached submit of another checkout
 (for instance ``git worktree add /tmp/before <commit>``): its ``grader`` on ``PYTHONPATH``, its
-exercises, the same solution file. ``--parts`` then measures what the command line costs on top
+exercises, the same solution file. ``--own`` also gives the CPU time of the grading process
+alone (without the zygote and the child, which run beside it): on a machine with a free second
+core, the least wall time a cached submit can take. ``--parts`` then measures what the command line costs on top
 of the grading: interpreters that import the grading modules, then typer as well, then also build
 and parse ``grade submit`` (CPU medians, interleaved, in the same run).
 """
@@ -53,6 +55,7 @@ def main() -> None:
     parser.add_argument("--exercise", default="exercise03")
     parser.add_argument("--parts", action="store_true", help="Also measure what typer adds (CPU).")
     parser.add_argument("--against", type=Path, help="Another checkout to time beside this one.")
+    parser.add_argument("--own", action="store_true", help="Also the grading process's own CPU time.")
     args = parser.parse_args()
     cache = tempfile.mkdtemp(prefix="submit-bench-cache-")
     env = {**os.environ, "NO_COLOR": "1", "GRADE_CACHE_DIR": cache}
@@ -93,8 +96,37 @@ def main() -> None:
         print(
             f"{args.against} (cached): median {t * 1000:7.1f} ms ({t / b:.1f}x; CPU {tc * 1000:.1f} ms, {tc / bc:.1f}x)"
         )
+    if args.own:
+        solution = str(ROOT / "solutions" / f"{args.exercise}.py")
+        trees = [("this tree", env, ROOT)] + ([(str(args.against), other_env, other)] if other_env else [])
+        own = {name: [] for name, _, _ in trees}
+        for _ in range(args.runs):
+            for name, tree_env, cwd in trees:
+                own[name].append(own_cpu(solution, tree_env, cwd))
+        for name, values in own.items():
+            cpu = statistics.median(values)
+            print(f"{name}: the grading process alone, CPU median {cpu * 1000:.1f} ms ({cpu / bc:.1f}x bare's CPU)")
     if args.parts:
         parts(args.runs, env)
+
+
+OWN = """import atexit, resource, sys
+def own():
+    r = resource.getrusage(resource.RUSAGE_SELF)
+    sys.__stderr__.write(f"OWN {r.ru_utime + r.ru_stime}\\n")
+atexit.register(own)  # registered first, so it runs last: after the sandbox has closed
+sys.argv = ["grade", "submit", sys.argv[1]]
+from grader.cli.main import main
+main()
+"""
+
+
+def own_cpu(solution: str, env: dict, cwd: Path) -> float:
+    """CPU seconds of the `grade submit` process itself, as it reports them at its exit."""
+    run = subprocess.run(
+        [sys.executable, "-c", OWN, solution], capture_output=True, text=True, env=env, cwd=cwd, check=False
+    )
+    return float(next(line for line in reversed(run.stderr.splitlines()) if line.startswith("OWN "))[4:])
 
 
 GRADING = "import grader.isolation.pool, grader.grading.api, grader.exercise.loader, grader.report.terminal"
