@@ -177,7 +177,11 @@ def worker_main(state: WorkerState | None = None) -> None:
         replies.flush()
         for line in requests:
             reply = grade_work(json.loads(line), state)
-            replies.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+            try:
+                data = json.dumps(reply, ensure_ascii=False).encode()
+            except UnicodeEncodeError as exc:  # a lone surrogate got through: a fault for this file, the worker goes on
+                data = json.dumps({"id": reply.get("id"), "ok": False, "fault": f"UnicodeEncodeError: {exc}"}).encode()
+            replies.write(data + b"\n")
             replies.flush()
     except (BrokenPipeError, KeyboardInterrupt):
         pass
