@@ -1,6 +1,10 @@
-"""The ``grade`` commands, declared with typer: declare options, call ``api``, print.
+"""The ``grade`` commands, declared with typer: declare options, call a wing, print.
 
-With ``grader.cli.submit``, the only place that prints or exits; ``grader.cli`` is the entry point.
+A command is one function here under ``@app.command()``: its docstring is its help, and every
+parameter is ``Annotated[type, typer.Argument/Option(..., help=...)]`` (tests/core/test_cli.py
+holds that each option has a help line). Import what the command needs inside its body: ``App``
+builds only the command being run, so a command's imports cost the others nothing, and
+``grade submit`` starts without rich or pydantic. ``grader.cli.main`` is the entry point.
 
 Results go to stdout, diagnostics to stderr. Exit codes (SPEC.md): 0 done (submit: full marks),
 1 graded below full marks (or a check that failed), 2 bad usage or bad instructor input.
@@ -15,21 +19,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
 from grader import __version__
-from grader.cli import submit as submit_cli
-from grader.errors import GraderError, UsageError
-from grader.grading.explain import default_lang
+from grader.cli.app import App, err, out
+from grader.errors import UsageError
 
-app = typer.Typer(
-    add_completion=False,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    help="Grade backpropagation exercises on computational graphs, node by node.",
-)
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)  # a command in a message stays on one line
+app = App(help="Grade backpropagation exercises on computational graphs, node by node.")
 
 ExercisesDir = Annotated[
     Path | None,
@@ -41,33 +36,54 @@ ExercisesDir = Annotated[
 ]
 
 
-Lang = Annotated[str | None, typer.Option("--lang", help="ko or en (default: $GRADE_LANG, else from $LANG).")]
+Lang = Annotated[
+    str | None, typer.Option("--lang", metavar="ko|en", help="ko or en (default: $GRADE_LANG, else from $LANG).")
+]
 
 
 def _lang(value: str | None) -> str:
+    from grader.grading.explain import default_lang
+
     lang = value or default_lang()
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
     return lang
 
 
-@app.command(
-    context_settings={"allow_extra_args": True, "ignore_unknown_options": True, "help_option_names": []},
-    help=submit_cli.DESCRIPTION + " Options: see `grade submit --help`.",
-)
-def submit(ctx: typer.Context) -> None:
-    """Forwarded to ``grader.cli.submit``, which ``main`` normally reaches before typer starts."""
-    raise typer.Exit(submit_cli.main(list(ctx.args)))
+@app.command()
+def submit(
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="Your .py or .ipynb file, e.g. exercise03.py")],
+    exercise: Annotated[
+        str | None,
+        typer.Option("--exercise", metavar="ID|YAML", help="Exercise id or YAML path (default: the file's name)."),
+    ] = None,
+    student: Annotated[
+        str | None, typer.Option("--student", metavar="ID", help="Your student id, recorded in the result.")
+    ] = None,
+    lang: Lang = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    html: Annotated[Path | None, typer.Option("--html", help="Also write a self-contained HTML report here.")] = None,
+    exercises: ExercisesDir = None,
+    watch: Annotated[
+        bool, typer.Option("--watch", help="Grade again on every save (short report) until Ctrl-C.")
+    ] = False,
+) -> None:
+    """Grade one file: every node checked on its own, the first wrong one named."""
+    from grader.cli import submit as submit_cli
+
+    raise typer.Exit(submit_cli.run(file, exercise, student, lang, as_json, html, exercises, watch))
 
 
 @app.command()
 def init(
-    exercise: Annotated[str, typer.Argument(help="Exercise id, e.g. exercise03")],
+    exercise: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise id, e.g. exercise03")],
     out_file: Annotated[Path | None, typer.Option("--out", help="Where to write (default: ./<id>.py).")] = None,
     lang: Lang = None,
     force: Annotated[bool, typer.Option(help="Overwrite an existing file.")] = False,
     exercises: ExercisesDir = None,
-    fmt: Annotated[str | None, typer.Option("--format", help="py or ipynb (default: from --out, else py).")] = None,
+    fmt: Annotated[
+        str | None, typer.Option("--format", metavar="py|ipynb", help="py or ipynb (default: from --out, else py).")
+    ] = None,
 ) -> None:
     """Write a starting file with every function's signature and a docstring."""
     from grader.grading import api
@@ -90,13 +106,23 @@ def init(
     err.print(f"wrote {target}: {len(ex.tasks)} function(s) to fill in; {then}")
 
 
+TRACE_WORDS = {
+    "en": {"title": "{exercise} at {point}", "columns": ("node", "gate", "args", "value"), "input": "input"},
+    "ko": {"title": "{exercise}, 점 {point}", "columns": ("노드", "게이트", "입력", "값"), "input": "입력값"},
+}
+
+
 @app.command()
 def trace(
-    exercise: Annotated[str, typer.Argument(help="Exercise id or YAML path.")],
+    exercise: Annotated[str, typer.Argument(metavar="EXERCISE", help="Exercise id or YAML path.")],
     at: Annotated[
-        list[str] | None, typer.Option("--at", help="NAME=VALUE, repeatable (default: the first public point).")
+        list[str] | None,
+        typer.Option("--at", metavar="NAME=VALUE", help="NAME=VALUE, repeatable (default: the first public point)."),
     ] = None,
-    as_json: Annotated[bool, typer.Option("--json")] = False,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print the trace as JSON (the same in every language).")
+    ] = False,
+    lang: Lang = None,
     exercises: ExercisesDir = None,
 ) -> None:
     """The reference engine's value and gradient at every node."""
@@ -112,17 +138,19 @@ def trace(
             raise UsageError(f"--at {item}: expected NAME=NUMBER") from None
         if not sep:
             raise UsageError(f"--at {item}: expected NAME=NUMBER")
+    words = TRACE_WORDS[_lang(lang)]
     data = api.trace(exercise, values, exercises)
     if as_json:
         print(json.dumps(data, ensure_ascii=False, indent=2))
         return
     from rich.table import Table
 
-    table = Table(title=f"{data['exercise']} at " + ", ".join(f"{k}={fmt(v)}" for k, v in data["point"].items()))
-    for col in ("node", "gate", "args", "value", f"∂{data['output']}/∂node"):
+    point = ", ".join(f"{k}={fmt(v)}" for k, v in data["point"].items())
+    table = Table(title=words["title"].format(exercise=data["exercise"], point=point))
+    for col in (*words["columns"], f"∂{data['output']}/∂{words['columns'][0]}"):
         table.add_column(col)
     for name, info in data["inputs"].items():
-        table.add_row(name, "input", "", fmt(info["value"]), fmt(info["grad"]))
+        table.add_row(name, words["input"], "", fmt(info["value"]), fmt(info["grad"]))
     for name, info in data["nodes"].items():
         table.add_row(name, info["op"], ", ".join(map(str, info["args"])), fmt(info["value"]), fmt(info["grad"]))
     out.print(table)
@@ -136,7 +164,9 @@ def _is_quiz(path: Path) -> bool:
 
 @app.command()
 def check(
-    paths: Annotated[list[Path] | None, typer.Argument(help="Exercise files or folders (default: the course).")] = None,
+    paths: Annotated[
+        list[Path] | None, typer.Argument(metavar="PATH", help="Exercise files or folders (default: the course).")
+    ] = None,
     exercises: ExercisesDir = None,
 ) -> None:
     """Validate exercises, run each solution (full marks), and test each task against mutants."""
@@ -176,7 +206,7 @@ def check(
 @app.command()
 def quiz(
     quiz_id: Annotated[str, typer.Argument(metavar="QUIZ", help="Quiz id or YAML path, e.g. quiz01.")],
-    student: Annotated[str, typer.Option(help="Your student id: it picks your variant.")],
+    student: Annotated[str, typer.Option(metavar="ID", help="Your student id: it picks your variant.")],
     answers: Annotated[Path | None, typer.Option(help="Grade this file {student: ID, answers: {q1: …}}.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON: the variant, or the result.")] = False,
     lang: Lang = None,
@@ -291,7 +321,10 @@ def batch(
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
     exercises: ExercisesDir = None,
     executor: Annotated[
-        str, typer.Option("--executor", help="local (worker processes here) or dask (a Dask cluster).")
+        str,
+        typer.Option(
+            "--executor", metavar="local|dask", help="local (worker processes here) or dask (a Dask cluster)."
+        ),
     ] = "local",
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT (--executor dask).")
@@ -472,7 +505,12 @@ def _print_summary(s: dict) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl, gradescope, canvas or moodle.")],
+    fmt: Annotated[
+        str,
+        typer.Option(
+            "--format", metavar="csv|jsonl|gradescope|canvas|moodle", help="csv, jsonl, gradescope, canvas or moodle."
+        ),
+    ],
     db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
     out_path: Annotated[
         Path | None,
@@ -486,10 +524,14 @@ def export(
         Path | None,
         typer.Option("--course", help="course.yaml (default: ./course.yaml, else the one of the last batch)."),
     ] = None,
-    policy: Annotated[str | None, typer.Option(help="best or last (default: the course's).")] = None,
-    csv_style: Annotated[str, typer.Option("--csv-style", help="generic (Moodle, Sakai) or canvas.")] = "generic",
-    student: Annotated[str | None, typer.Option(help="Only this student (gradescope).")] = None,
-    item: Annotated[str | None, typer.Option(help="Only this item (gradescope).")] = None,
+    policy: Annotated[
+        str | None, typer.Option(metavar="best|last", help="best or last (default: the course's).")
+    ] = None,
+    csv_style: Annotated[
+        str, typer.Option("--csv-style", metavar="generic|canvas", help="generic (Moodle, Sakai) or canvas.")
+    ] = "generic",
+    student: Annotated[str | None, typer.Option(metavar="ID", help="Only this student (gradescope).")] = None,
+    item: Annotated[str | None, typer.Option(metavar="ITEM", help="Only this item (gradescope).")] = None,
     roster: Annotated[
         Path | None, typer.Option("--roster", help="canvas, moodle: the class list (default: the last batch's).")
     ] = None,
@@ -724,23 +766,23 @@ def worker(
 
 def version_callback(value: bool) -> None:
     if value:
-        out.print(f"grade {__version__}")
+        print(f"grade {__version__}")
         raise typer.Exit()
 
 
 @app.callback()
-def _main(version: Annotated[bool, typer.Option("--version", callback=version_callback, is_eager=True)] = False):
+def _main(
+    version: Annotated[
+        bool, typer.Option("--version", callback=version_callback, is_eager=True, help="Print the version and exit.")
+    ] = False,
+):
     """Grade backpropagation exercises on computational graphs, node by node."""
 
 
-def main() -> None:
-    """Run the typer app: typer handles usage errors (exit 2) and exit codes; ``GraderError`` is ours."""
+def main(argv: list[str] | None = None) -> None:
+    """Run a ``grade`` command line (default: this process's); exits with the command's code."""
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no entry-point scan at start-up
-    try:
-        app()
-    except GraderError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        sys.exit(exc.exit_code)
+    app.run(sys.argv[1:] if argv is None else argv)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,9 @@
-"""The ``grade`` command's entry point.
+"""The ``grade`` command's entry point: start the slow thing first, then let typer parse.
 
-``grade submit`` goes straight to ``grader.cli.submit`` (argparse, no typer, rich or pydantic): a
-student runs it many times an hour, and loading the general CLI's libraries would cost more than
-the grading (benchmarks/submit.py). Every other command is declared with typer in
-``grader.cli.commands``.
+``grade submit`` needs the sandbox's zygote, a separate interpreter that takes ~45 ms to boot.
+It is started here, before typer and the grader are imported, so that it boots (on another core,
+where there is one) while they load, instead of after. Every command, ``submit`` included, is
+then declared and parsed by typer in ``grader.cli.commands``.
 """
 
 from __future__ import annotations
@@ -11,14 +11,20 @@ from __future__ import annotations
 import sys
 
 
-def main() -> None:
-    if sys.argv[1:2] == ["submit"]:
-        from grader.cli import submit as submit_cli
+def _will_grade(argv: list[str]) -> bool:
+    """``grade submit FILE ...`` that is not a request for help."""
+    return argv[:1] == ["submit"] and not {"-h", "--help"} & set(argv)
 
-        sys.exit(submit_cli.main(sys.argv[2:]))
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if _will_grade(argv):
+        from grader.isolation.pool import default_pool
+
+        default_pool().prestart()
     from grader.cli import commands
 
-    commands.main()
+    commands.main(argv)
 
 
 if __name__ == "__main__":

@@ -10,7 +10,7 @@ from grader.errors import UsageError
 
 
 def _consoles():
-    from grader.cli.commands import err, out
+    from grader.cli.app import err, out  # beside the app, so that commands.py need not be imported back
 
     return out, err
 

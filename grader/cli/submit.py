@@ -1,41 +1,29 @@
-"""``grade submit``: the student's command, started without typer, rich or pydantic.
+"""``grade submit``: the student's command, what it does once typer has parsed it.
 
-A student runs it many times an hour, so it must answer in a fraction of a second; loading the
-general CLI's libraries would cost more than grading. ``grader.cli`` hands ``submit`` here before
-typer starts (typer's ``submit`` only forwards here, so that ``grade --help`` lists it). Exit
-codes (SPEC.md): 0 full marks, 1 graded below full marks, 2 bad usage or bad instructor input.
+A student runs it many times an hour, so it must answer in a fraction of a second: the sandbox's
+zygote is already booting (``grader.cli.main`` starts it before anything else), and this module
+imports nothing that a cached exercise does not need (no rich, pydantic, sympy or YAML:
+tests/loader/test_exercise_cache.py). Exit codes (SPEC.md): 0 full marks, 1 graded below full
+marks, 2 bad usage or bad instructor input.
+
+What a new student meets is handled here: a file that is not there is named as such; a browser's
+second download ``exercise03 (1).py`` is graded as exercise03; a name that is no exercise gets the
+closest one as a hint; the long note on missing isolation layers is shown once, then in one line.
 """
 
 from __future__ import annotations
 
-import argparse
+import hashlib
 import json
+import re
 import signal
 import sys
 from pathlib import Path
 
 from grader.errors import GraderError, UsageError
-from grader.grading.explain import default_lang
 
-DESCRIPTION = "Grade one file: every node checked on its own, the first wrong one named."
-
-
-def parser() -> argparse.ArgumentParser:
-    p = argparse.ArgumentParser(prog="grade submit", description=DESCRIPTION)
-    p.add_argument("file", type=Path, help="Your .py or .ipynb file, e.g. exercise03.py")
-    p.add_argument("--exercise", help="Exercise id or YAML path (default: the file's name).")
-    p.add_argument("--student", help="Your student id, recorded in the result.")
-    p.add_argument("--lang", help="ko or en (default: $GRADE_LANG, else from $LANG).")
-    p.add_argument("--json", dest="as_json", action="store_true", help="Print the result as JSON.")
-    p.add_argument("--html", type=Path, help="Also write a self-contained HTML report here.")
-    p.add_argument(
-        "--exercises",
-        type=Path,
-        help="Folder of exercise YAML files (default: $GRADE_EXERCISES, else course.yaml's exercises:, "
-        "else ./exercises, else the shipped course).",
-    )
-    p.add_argument("--watch", action="store_true", help="Grade again on every save (short report) until Ctrl-C.")
-    return p
+# "exercise03 (1)": a browser's second download of the same name; "exercise03-2": a copy
+COPY_SUFFIX = re.compile(r"(?: \(\d+\)|-\d+)$")
 
 
 def show(line: str) -> None:
@@ -50,11 +38,19 @@ def tell(message: str) -> None:
     print(printable(message), file=sys.stderr, flush=True)
 
 
-def main(argv: list[str]) -> int:
-    """Parse, grade, print; the exit code. Usage errors exit 2 through argparse."""
-    args = parser().parse_args(argv)
+def run(
+    file: Path,
+    exercise: str | None = None,
+    student: str | None = None,
+    lang: str | None = None,
+    as_json: bool = False,
+    html: Path | None = None,
+    exercises: Path | None = None,
+    watch: bool = False,
+) -> int:
+    """Grade, print; the exit code."""
     try:
-        return _submit(args)
+        return _submit(file, exercise, student, lang, as_json, html, exercises, watch)
     except GraderError as exc:
         tell(f"error: {exc}")
         return exc.exit_code
@@ -65,46 +61,149 @@ def main(argv: list[str]) -> int:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _submit(args: argparse.Namespace) -> int:
+def _submit(file, exercise, student, lang, as_json, html, exercises, watch) -> int:
     from grader.isolation.pool import default_pool
 
-    default_pool().prestart()  # the sandbox boots while the exercise loads
+    default_pool().prestart()  # started already by grader.cli.main; here for callers that did not
     from grader.exercise.loader import find_exercise
-    from grader.notebook.grade import submit_any
+    from grader.grading.explain import default_lang
 
-    lang = args.lang or default_lang()
+    lang = lang or default_lang()
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
-    if args.watch:
-        from grader.notebook import watch
+    if not watch:
+        _must_exist(file)
+    exercise = exercise or exercise_named_by(file, exercises)
 
-        def grade_once():
-            return submit_any(args.file, args.exercise, student=args.student, lang=lang, exercises_dir=args.exercises)
+    def grade_once():
+        try:
+            return _grade(file, exercise, student, lang, exercises)
+        except UsageError as exc:
+            raise _with_hint(exc, file, exercise, exercises) from None
 
-        return watch.run(args.file, grade_once, show, tell, lang, args.as_json)
-    verdict, notes = submit_any(args.file, args.exercise, student=args.student, lang=lang, exercises_dir=args.exercises)
+    if watch:
+        from grader.notebook import watch as watching
+
+        return watching.run(file, grade_once, show, tell, lang, as_json)
+    verdict, notes = grade_once()
     for note in notes:
         tell(f"note: {note}")
     _isolation_notice()
-    exercise = find_exercise(args.exercise or verdict.exercise, args.exercises)
-    if args.as_json:
+    found = find_exercise(exercise or verdict.exercise, exercises)
+    if as_json:
         print(json.dumps(verdict.to_json(), ensure_ascii=False, indent=2))
     else:
         from grader.report import terminal
 
-        lines = terminal.report(verdict, exercise.title.get(lang))
+        lines = terminal.report(verdict, found.title.get(lang))
         print(terminal.render(lines, terminal.wants_colour()))
-    if args.html is not None:
+    if html is not None:
         from grader.report import standalone as report_html
 
-        tell(f"wrote {report_html.write(verdict, exercise, args.html, lang)}")
+        tell(f"wrote {report_html.write(verdict, found, html, lang)}")
     return 0 if verdict.full_marks else 1
 
 
+def _grade(file: Path, exercise: str | None, student: str | None, lang: str, exercises: Path | None):
+    """(verdict, notes): a notebook through ``grader.notebook``, a .py file straight through ``api``
+    (the notebook modules are not imported for it)."""
+    if file.suffix.lower() == ".ipynb":
+        from grader.notebook.grade import submit_any
+
+        return submit_any(file, exercise, student=student, lang=lang, exercises_dir=exercises)
+    from grader.grading import api
+
+    return api.submit(file, exercise, student, lang, exercises), []
+
+
+def _must_exist(file: Path) -> None:
+    """A missing file is named as missing (not as an unknown exercise), with a near name beside it if any."""
+    if file.is_dir():
+        raise UsageError(f"{file}: is a folder, not a .py or .ipynb file")
+    if file.exists():
+        return
+    folder = file.parent if str(file.parent) else Path(".")
+    try:
+        near = sorted(p.name for p in folder.iterdir() if p.suffix in (".py", ".ipynb"))
+    except OSError:
+        near = []
+    import difflib
+
+    close = difflib.get_close_matches(file.name, near, n=1)
+    where = f" in {folder.resolve()}" if not file.is_absolute() else ""
+    hint = f"; did you mean {folder / close[0] if str(file.parent) != '.' else close[0]}?" if close else ""
+    raise UsageError(f"{file}: no such file{where}{hint}")
+
+
+def _known(name: str, exercises: Path | None) -> bool:
+    from grader.exercise.loader import resolve
+
+    try:
+        resolve(name, exercises)
+    except UsageError:
+        return False
+    return True
+
+
+def exercise_named_by(file: Path, exercises: Path | None) -> str | None:
+    """The exercise a file's name means when its stem is none: ``exercise03 (1).py`` → exercise03.
+
+    None when the stem itself names an exercise (or nothing does: the usual error then says so).
+    """
+    stem = file.stem
+    base = COPY_SUFFIX.sub("", stem)
+    if base == stem or _known(stem, exercises) or not _known(base, exercises):
+        return None
+    tell(f"note: graded as {base} (the file's name without '{stem[len(base) :]}')")
+    return base
+
+
+def _with_hint(exc: UsageError, file: Path, exercise: str | None, exercises: Path | None) -> UsageError:
+    """An unknown exercise, with the closest known one named and how to pick it."""
+    if not str(exc).startswith("unknown exercise"):
+        return exc
+    from grader.exercise.loader import exercise_dirs
+
+    name = exercise or file.stem
+    known = sorted({p.stem for d in exercise_dirs(exercises) if d.is_dir() for p in d.glob("*.y*ml")})
+    import difflib
+
+    lowered = {k.lower(): k for k in known}
+    close = difflib.get_close_matches(name.lower(), list(lowered), n=1, cutoff=0.5)
+    if not close:
+        return exc
+    best = lowered[close[0]]
+    how = f"--exercise {best}" if exercise else f"rename the file {best}{file.suffix} or add --exercise {best}"
+    return UsageError(f"{exc}\nhint: did you mean {best}? ({how})")
+
+
 def _isolation_notice() -> None:
-    """On stderr, which protections are missing where student code ran with fewer OS layers."""
+    """Which protections are missing where student code ran with fewer OS layers: in full the
+    first time on this machine (remembered in the cache folder), then in one line."""
     from grader.isolation.sandbox import isolation
 
-    notice = isolation().notice
-    if notice:
-        tell(notice)
+    text = notice_once(isolation())
+    if text:
+        tell(text)
+
+
+def notice_once(iso, folder: Path | None | bool = False) -> str | None:
+    """The isolation notice to print now: the full one, or one line if this very one was shown before."""
+    notice = iso.notice
+    if not notice:
+        return None
+    if folder is False:
+        from grader.exercise.cache import folder as cache_folder
+
+        folder = cache_folder()
+    if folder is None:  # no cache folder (GRADE_NO_CACHE): nowhere to remember it
+        return notice
+    seen = folder / f"isolation-notice-{hashlib.sha256(notice.encode()).hexdigest()[:16]}"
+    if seen.exists():
+        return f"note: weaker isolation here ({', '.join(iso.missing)} unavailable), as explained on the first submit"
+    try:
+        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+        seen.write_text(notice + "\n", encoding="utf-8")
+    except OSError:
+        pass
+    return notice

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 from grader.exercise.points import Point
 from grader.exercise.spec import Exercise, Task, Tolerance
 from grader.grading import mistakes
-from grader.grading.probes import Probe
+from grader.grading.probe import Probe
 from grader.grading.verdict import Blame, Check, Failure, TaskResult, Why
 from grader.isolation.sandbox import Bad, CallResult
 

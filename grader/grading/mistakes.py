@@ -17,7 +17,7 @@ from collections.abc import Callable, Iterable
 
 from grader.engine import Graph, Node, Trace
 from grader.exercise.points import Point
-from grader.grading.probes import Expected, Probe, expected_local, shape
+from grader.grading.probe import Expected, Probe, expected_local, shape
 
 MISTAKES = (
     "sign_error",

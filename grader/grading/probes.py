@@ -17,35 +17,27 @@ from __future__ import annotations
 import bisect
 import heapq
 import math
-from dataclasses import dataclass
 
 from grader.engine import Node
 from grader.exercise.points import Point
 from grader.exercise.spec import Exercise, Task, Tolerance
+from grader.grading.probe import Expected, Probe, expected_local, shape
 from grader.isolation.sandbox import Call, handed, holds, inputs_of
 
-Expected = float | tuple[float, ...] | dict[str, float]
-
-
-@dataclass(frozen=True)
-class Probe:
-    task: int  # index into exercise.tasks
-    point: Point
-    node: str | None  # None for whole-graph tasks
-    args: tuple
-    upstream: float | None
-    out: float | None
-    expected: Expected
-
-
-def expected_local(node: Node, point: Point) -> tuple[float, ...]:
-    """The derivatives a student answers for: d out / d arg for the gate's graded arguments."""
-    local = point.trace.locals[node.name]
-    return local[: node.gate.graded_count(len(node.args))]
-
-
-def shape(value: tuple[float, ...]) -> Expected:
-    return value[0] if len(value) == 1 else value
+__all__ = [
+    "Expected",
+    "Probe",
+    "answers",
+    "call_for",
+    "describe_call",
+    "expected_local",
+    "flow_order",
+    "guards",
+    "probes_for",
+    "shape",
+    "signature_problem",
+    "untangle",
+]
 
 
 def probes_for(exercise: Exercise, points: list[Point]) -> list[Probe]:

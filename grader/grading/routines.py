@@ -23,7 +23,7 @@ from dataclasses import replace
 from grader.engine import EvaluationError, Graph, forward, trace
 from grader.exercise.points import Point
 from grader.exercise.spec import Exercise, Task
-from grader.grading.probes import Probe
+from grader.grading.probe import Probe
 from grader.grading.verdict import Blame, Check, TaskResult, Why
 from grader.isolation.sandbox import Bad, CallResult
 

@@ -16,13 +16,10 @@ import os
 import select
 import signal
 import time
-from typing import TYPE_CHECKING
+from dataclasses import dataclass
 
 from grader.errors import SandboxError
 from grader.isolation.pool import Exit, Pool
-
-if TYPE_CHECKING:
-    from grader.isolation.sandbox import Limits
 
 MAX_FRAME = 256 * 1024
 MAX_OUTPUT_KEPT = 16 * 1024
@@ -32,6 +29,16 @@ HARNESS_BROKEN = 122  # the zygote's exit status for a child whose harness raise
 # sends it only for a limit we know of (SIGKILL: CPU time, the cgroup's memory): from outside, else.
 OUTSIDE = {-signal.SIGKILL, -signal.SIGTERM, -signal.SIGINT, -signal.SIGHUP, -signal.SIGQUIT, -signal.SIGUSR1,
            -signal.SIGUSR2}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one child may take: it lives here, with the child that enforces it (``sandbox`` re-exports it)."""
+
+    seconds_per_call: float = 2.0
+    seconds_to_load: float = 5.0
+    memory_mb: int = 512
+    cpu_seconds: float = 60.0  # CPU time of one child in all (a backstop): the kernel's SIGKILL beyond it
 
 
 class ProtocolError(Exception):

@@ -26,7 +26,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from grader.isolation.child import Child, ProtocolError
+from grader.isolation.child import Child, Limits, ProtocolError
 from grader.isolation.pool import Isolation, Pool, default_pool, isolation
 
 __all__ = [
@@ -45,14 +45,6 @@ __all__ = [
 
 AHEAD = 16  # calls in flight in one child: queued in its pipe while it answers an earlier one
 FORGED = "wrote to the grader's private result channel (a reply came before its question)"
-
-
-@dataclass(frozen=True)
-class Limits:
-    seconds_per_call: float = 2.0
-    seconds_to_load: float = 5.0
-    memory_mb: int = 512
-    cpu_seconds: float = 60.0  # CPU time of one child in all (a backstop): the kernel's SIGKILL beyond it
 
 
 @dataclass(frozen=True)

@@ -304,15 +304,21 @@ class Zygote:
         selector.register(self.wake_r, selectors.EVENT_READ, "wake")
         while True:
             for key, _ in selector.select():
-                if key.data == "wake":
-                    try:
-                        while os.read(self.wake_r, 512):
-                            pass
-                    except BlockingIOError:
-                        pass
-                    self.reap()
-                elif not self.receive():
+                try:
+                    if key.data == "wake":
+                        self.woken()
+                    elif not self.receive():
+                        return
+                except (BrokenPipeError, ConnectionResetError):  # the parent closed its end: the end, as at EOF
                     return
+
+    def woken(self) -> None:
+        try:
+            while os.read(self.wake_r, 512):
+                pass
+        except BlockingIOError:
+            pass
+        self.reap()
 
     def receive(self) -> bool:
         data, fds, _flags, _addr = socket.recv_fds(self.ctrl, 65536, 16)
@@ -365,6 +371,7 @@ def main() -> None:
         zygote.serve()
     finally:
         zygote.shutdown()
+    os._exit(0)  # nothing to flush or free: the kernel ends a process faster than the interpreter's teardown
 
 
 if __name__ == "__main__":

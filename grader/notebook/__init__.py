@@ -8,7 +8,7 @@ May import: every wing up to ``report``.
 def __getattr__(name: str):
     """``check`` is loaded on first use, so that importing a notebook helper does not load the grader."""
     if name == "check":
-        from grader.notebook.grade import check
+        from grader.notebook.checker import check
 
         return check
     raise AttributeError(name)

@@ -150,7 +150,12 @@ def _show_error(message: str) -> None:
 
 
 def check(exercise: str, lang: str | None = None, path: str | Path | None = None, exercises_dir=None) -> None:
-    """Grade and show; a problem of use (an unknown exercise, not in Jupyter) is shown, never raised."""
+    """In Jupyter: grade the functions this notebook defines and show the report under the cell.
+
+    The code is the cells you have run in this kernel (``path``: a saved notebook file instead),
+    graded in an isolated process exactly as ``grade submit`` would. A problem of use (an unknown
+    exercise, not in Jupyter) is shown, never raised.
+    """
     lang = lang or default_lang()
     if lang not in ("ko", "en"):
         _show_error(f"lang must be 'ko' or 'en', not {lang!r}")

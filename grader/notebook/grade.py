@@ -11,8 +11,8 @@ come back as (cell, line). A cell with a syntax error is not run, as in Jupyter:
 graded, and a task whose function only that cell defines gets its syntax error (cell, line).
 
 nbformat is imported here only, and only when a notebook is read. ``check()`` (for Jupyter) lives
-in ``grader.notebook.checker`` and is imported from here so that the notebook cell reads
-``from grader.notebook import check``.
+in ``grader.notebook.checker``, which imports this module (never the other way round); the package
+hands it out as ``from grader.notebook import check``.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ from grader.grading.verdict import Failure, Verdict
 from grader.isolation.sandbox import Limits
 from grader.notebook.code import LineMap, Why, broken_defs, drop_scratch_imports, join, prepare, say
 
-__all__ = ["LineMap", "check", "notebook_source", "submit", "submit_any", "submit_with_notes"]
+__all__ = ["LineMap", "notebook_source", "submit", "submit_any", "submit_with_notes"]
 
 MAX_NOTEBOOK_BYTES = 64 * 1024 * 1024  # outputs included; they are dropped before anything else
 MAX_CODE_BYTES = api.MAX_SOURCE_BYTES  # the code of the cells, as for a .py file
@@ -398,17 +398,6 @@ def submit(
 ) -> Verdict:
     """Grade one notebook: the same signature and result as ``api.submit`` (for batch grading)."""
     return submit_with_notes(path, exercise, student, lang, exercises_dir, secret, limits)[0]
-
-
-def check(exercise: str, lang: str | None = None, path: str | Path | None = None, exercises_dir=None) -> None:
-    """In Jupyter: grade the functions this notebook defines and show the report under the cell.
-
-    The code is the cells you have run in this kernel (``path``: a saved notebook file instead),
-    graded in an isolated process exactly as ``grade submit`` would. See ``grader.notebook.checker``.
-    """
-    from grader.notebook.checker import check as run
-
-    run(exercise, lang=lang, path=path, exercises_dir=exercises_dir)
 
 
 def submit_any(

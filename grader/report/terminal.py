@@ -38,6 +38,12 @@ L = {
         "What your functions printed at hidden points is not shown (only what loading printed).",
     ),
     "hidden_note": ("숨은 점에서는 정답 값을 보여주지 않습니다.", "Hidden points show where, not the answer."),
+    "unwritten": (
+        "아직 작성하지 않았습니다 ({where}에서 NotImplementedError)",
+        "not written yet (it raises NotImplementedError at {where})",
+    ),
+    "at_line": ("{line}번째 줄", "line {line}"),
+    "at_cell": ("셀 {cell}의 {line}번째 줄", "cell {cell}, line {line}"),
 }
 
 
@@ -82,10 +88,29 @@ def _same(got: float | None, expected: float | None) -> bool:
     return got is not None and expected is not None and abs(got - expected) <= 1e-6 * max(1, abs(expected))
 
 
+def unwritten_at(task: TaskResult) -> dict | None:
+    """Where the ``raise NotImplementedError`` is (``line``, and ``cell`` in a notebook) when every
+    check of the task met it (the stub ``grade init`` wrote, untouched), else None."""
+    if task.passed or task.error or not task.checks:
+        return None
+    raised = [c.why.params for c in task.checks if not c.ok and c.why is not None and c.why.code == "raised"]
+    if len(raised) != len(task.checks) or any(p.get("type") != "NotImplementedError" for p in raised):
+        return None
+    if raised[0].get("line") is None:
+        return None
+    return raised[0]
+
+
 def _task(task: TaskResult, lang: str, max_checks: int) -> list[Line]:
     mark = "✓" if task.passed else "✗"
     style = "green" if task.passed else "red"
-    lines: list[Line] = [[(f"{mark} {task.function} ({task.kind})  {task.score:g} / {task.max_score:g}", style)]]
+    head = f"{mark} {task.function} ({task.kind})  {task.score:g} / {task.max_score:g}"
+    at = unwritten_at(task)
+    if at is not None:  # one line, not a screenful of the same NotImplementedError
+        key = "at_cell" if at.get("cell") is not None else "at_line"
+        where = t(key, lang, cell=at.get("cell"), line=at.get("line"))
+        return [[(head, style), (f"  {t('unwritten', lang, where=where)}", "yellow")]]
+    lines: list[Line] = [[(head, style)]]
     if task.error:
         lines.append([(f"    {task.error.message}", "yellow")])
     if task.blame:

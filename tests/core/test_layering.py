@@ -21,9 +21,9 @@ SHARED = {"__init__", "errors"}
 
 THIRD_PARTY = {
     "yaml": {"exercise/loader", "exercise/where", "quiz/answers_yaml"},
-    "typer": {"cli/commands"},
+    "typer": {"cli/commands", "cli/app"},
     "click": set(),
-    "rich": {"cli/commands"},
+    "rich": {"cli/commands", "cli/app"},
     "jinja2": {"report/theme"},
     "markupsafe": {"report/theme", "report/standalone"},
     "markdown": {"report/markdown_math"},
@@ -100,3 +100,70 @@ def test_the_harness_imports_only_the_standard_library():
     allowed |= {"gc", "io", "time", "select"}
     found = {i.split(".")[0] for i in imports(PACKAGE / "isolation" / "harness.py")}
     assert found <= allowed
+
+
+def module_graph() -> dict[str, set[str]]:
+    """grader's modules (dotted) → the grader modules each imports, lazily or under TYPE_CHECKING too.
+
+    ``from a.b import c`` is an edge to ``a.b.c`` where that is a module, else to ``a.b`` itself.
+    Importing a submodule is not counted as importing its package's ``__init__`` (Python runs it, but
+    it cannot close a cycle unless the ``__init__`` itself imports back, which is then its own edge).
+    """
+    names = {}
+    for name, path in modules():
+        dotted = "grader." + name.replace("/", ".")
+        names[path] = dotted.removesuffix(".__init__")
+    known = set(names.values())
+    graph: dict[str, set[str]] = {}
+    for path, me in names.items():
+        package = me if path.name == "__init__.py" else me.rpartition(".")[0]
+        edges = set()
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                edges |= {a.name for a in node.names}
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    up = package.split(".")[: len(package.split(".")) - node.level + 1]
+                    base = ".".join(up + ([base] if base else []))
+                for alias in node.names:
+                    edges.add(f"{base}.{alias.name}" if f"{base}.{alias.name}" in known else base)
+        graph[me] = {e for e in edges if e in known and e != me}
+    return graph
+
+
+def find_cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle as a path that ends where it starts, or None (depth-first, three colours)."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return path[path.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in sorted(graph):
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+def test_no_import_cycles_lazy_imports_included():
+    cycle = find_cycle(module_graph())
+    assert cycle is None, "import cycle: " + " → ".join(cycle or [])
+
+
+def test_the_cycle_check_sees_lazy_and_type_checking_imports():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert find_cycle(graph) == ["a", "b", "c", "a"]
+    assert find_cycle({"a": {"b"}, "b": set()}) is None
+    real = module_graph()
+    assert "grader.isolation.pool" in real["grader.isolation.child"]  # a top-level import
+    assert "grader.notebook.checker" in real["grader.notebook"]  # a lazy one, inside __getattr__
