@@ -13,7 +13,7 @@ from typing import Annotated, ClassVar, Literal
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, StrictInt, StrictStr, field_validator, model_validator
 
 from grader.exercise.spec import FromFile, GraphSpec, Text, is_identifier
-from grader.quiz.plain import GATE_DOMAINS_PLAIN, ParamLogic, QuestionLogic, QuizLogic
+from grader.quiz.logic import GATE_DOMAINS_PLAIN, ParamLogic, QuestionLogic, QuizLogic
 
 Number = Annotated[float, Field(allow_inf_nan=False)]
 

@@ -36,6 +36,7 @@ _STAMP = (2020, 1, 1, 0, 0, 0)  # fixed times: the same code gives the same byte
 def files(exercises: dict[str, Exercise], quizzes: dict | None = None) -> dict[str, bytes]:
     """Every practice file of a site, by its path in the site's folder."""
     from grader.quiz.plain import practice_form
+    from grader.quiz.quizzes import prepared_of
 
     out = {f"{ASSETS}/grader.zip": code_zip()}
     for ex in exercises.values():
@@ -43,7 +44,7 @@ def files(exercises: dict[str, Exercise], quizzes: dict | None = None) -> dict[s
         out[f"{ASSETS}/exercises/{ex.id}.json"] = plain.encode("utf-8")
     for quiz in (quizzes or {}).values():
         # not sort_keys: parameters are drawn in the file's order, so the order of keys is part of the quiz
-        plain = json.dumps(practice_form(quiz), ensure_ascii=False)
+        plain = json.dumps(practice_form(quiz, prepared_of(quiz)), ensure_ascii=False)
         out[f"{ASSETS}/quizzes/{quiz.id}.json"] = plain.encode("utf-8")
     return out
 
