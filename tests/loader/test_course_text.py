@@ -1,11 +1,12 @@
 """Issue 12, point 9: an exercise's own description never states the answer of one of its tasks.
 
 ``given.asked`` decides what a task asks for; the grader's generated parts already hide it. This test
-holds the author's words (``description.ko`` / ``description.en`` of every course exercise) to the same
-rule, read straight from the YAML: no LaTeX of an asked forward formula or local gradient (as the
-engine's gate catalogue writes it, whitespace and spacing commands ignored), no update rule when a
-``step``/``descent`` task asks for it, and no value of an asked quantity at the exercise's first
-public point (the lecture's point), in whatever number of decimals the text rounds it to.
+holds the author's words (``description.ko`` / ``description.en`` of every course exercise, and the
+tasks' hints) to the same rule, read straight from the YAML: no LaTeX of an asked forward formula or
+local gradient (as the engine's gate catalogue writes it, whitespace and spacing commands ignored), no
+update rule when a ``step``/``descent`` task asks for it, and, in the description, no value of an asked
+quantity at the exercise's first public point (the lecture's point), in whatever number of decimals
+the text rounds it to.
 """
 
 from __future__ import annotations
@@ -103,8 +104,10 @@ def leaked_numbers(text: str, values: dict[str, float]) -> list[str]:
 def test_description_states_no_asked_formula(exercise):
     ex = find_exercise(exercise, EXERCISES)
     ask = asked(ex)
+    hints = [task.hint for task in ex.tasks if task.hint is not None]
     for lang in LANGS:
-        text = norm(getattr(ex.description, lang))
+        # hints are shown only after a task failed, but they too give the method, not the formula
+        text = norm(" ".join(getattr(t, lang) for t in [ex.description, *hints]))
         for op in sorted(ask.local):
             for piece in local_pieces(op):
                 assert norm(piece) not in text, f"{exercise} {lang}: local gradient of {op}: {piece}"
