@@ -11,10 +11,11 @@ A task asks for a formula, so no page or stub the grader writes may print it:
     gradient_check  no gate formula                       (given: the method and the error's definition,
                                                            which fix the form of the answer)
 
-Everything a task does not ask for is given. Only what the grader generates follows this rule (the
-exercise page's list of gates, the report's gate box, ``grade init`` and notebook stubs); an
-exercise's own description and hints are the author's words, and hints are shown only in a report,
-after the task has failed.
+Everything a task does not ask for is given. What the grader generates follows this rule (the
+exercise page's list of gates, the report's gate box, ``grade init`` and notebook stubs), and so does
+the course's own description of each exercise (``tests/loader/test_course_text.py`` holds it to the
+rule, and to no value of an asked quantity at the lecture's point). Hints are the author's words and
+are shown only in a report, after the task has failed.
 """
 
 from __future__ import annotations
