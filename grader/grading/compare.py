@@ -51,14 +51,14 @@ def read_reply(result: CallResult | None, probe: Probe) -> Reading:
     if not isinstance(value, dict):
         what = value.what if isinstance(value, Bad) else type(value).__name__
         return Reading(None, Why("not_a_dict", {"returned": what}))
+    # Each name is checked on its own: a reply that lacks one name, or has a string for it, still
+    # earns the names it got right. The first problem is kept for the messages.
+    picked = {k: value[k] for k in expected if k in value}
     missing = [k for k in expected if k not in value]
-    if missing:
-        return Reading(None, Why("missing_keys", {"keys": missing}))
-    picked = {k: value[k] for k in expected}
     for item in picked.values():
         if not isinstance(item, float):
-            return _number(item)
-    return Reading(picked, None)
+            return Reading(picked, _number(item).problem)
+    return Reading(picked, Why("missing_keys", {"keys": missing}) if missing else None)
 
 
 def _number(value) -> Reading:
@@ -108,9 +108,12 @@ def grade_task(
             )
         secret = probe.point.label.startswith("hidden-")
         for name, expected, got in _split(task, probe, reading):
-            name_ok = (
-                ok if name == probe.node else (reading.problem is None and exercise.tolerance.close(got, expected))
-            )
+            problem = reading.problem
+            if name == probe.node:
+                name_ok = ok
+            else:  # one name of a whole-graph reply: right or wrong on its own
+                problem = _name_problem(reading, name, got)
+                name_ok = problem is None and exercise.tolerance.close(got, expected)
             checks.append(
                 Check(
                     point=probe.point.label,
@@ -119,17 +122,26 @@ def grade_task(
                     got=None if secret or got is None else _jsonable(got),
                     ok=name_ok,
                     public=probe.point.public,
-                    why=(_hidden(reading.problem) if secret else reading.problem)
-                    or (None if name_ok else Why("wrong")),
+                    why=(_hidden(problem) if secret else problem) or (None if name_ok else Why("wrong")),
                 )
             )
-        answers.setdefault(probe.node, []).append((probe, reading.value if not reading.problem else reading))
+        usable = not reading.problem or (isinstance(reading.value, dict) and reading.problem.code == "missing_keys")
+        answers.setdefault(probe.node, []).append((probe, reading.value if usable else reading))
     passed = sum(c.ok for c in checks)
     score = round(task.score * passed / len(checks), 4) if checks else 0.0
     blame, also, checks = _blame(exercise, task, checks, answers, points)
     return TaskResult(
         task.function, task.kind, score, task.score, passed == len(checks), tuple(checks), blame, tuple(also), stopped
     )
+
+
+def _name_problem(reading: Reading, name: str, got) -> Why | None:
+    """Why one name of a dict reply cannot be compared, or None if it is a number."""
+    if not isinstance(reading.value, dict):
+        return reading.problem
+    if name not in reading.value:
+        return Why("missing_keys", {"keys": [name]})
+    return None if isinstance(got, float) else _number(got).problem
 
 
 def _hidden(problem: Why | None) -> Why | None:
@@ -223,42 +235,78 @@ def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Poi
     if bad is not None:
         code = bad.problem.code
         return [Blame(wrong[0], code, Why(f"blame.{code}", {"node": wrong[0], **bad.problem.params}))]
-    if task.kind == "step":
-        return [_step_blame(task, answers, wrong)]
-    found = mistakes.diagnose_graph(exercise.built, probe_points, values, list(task.wrt or []))
-    if found:
-        node, mistake, params = found[0]
-        others = [f"{n} ({m})" for n, m, _ in found[1:4]]
-        op = exercise.built.by_name[node].op if node in exercise.built.by_name else "input"
-        return [
+    names = list(task.wrt or []) if task.kind == "gradients" else list(task.params or [])
+    missing = [k for k in names if any(isinstance(v, dict) and k not in v for v in values)]
+    off = [k for k in wrong if k not in missing]  # returned, but wrong
+    blames = []
+    if off and task.kind == "step":
+        blames = _step_blames(task, answers, off)
+    elif off:
+        blames = _graph_blames(exercise, probe_points, values, names, off)
+    if missing:
+        right = [k for k in names if k not in wrong]
+        blames.append(
             Blame(
-                node,
-                mistake,
-                Why(
-                    f"blame.{mistake}",
-                    {"node": node, "op": op, "wrong_inputs": wrong, "alternatives": others, **params},
-                ),
+                missing[0],
+                "missing_keys",
+                Why("blame.missing_keys", {"node": missing[0], "keys": missing, "right": right}),
             )
-        ]
-    return [Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))]
+        )
+    return blames
 
 
-def _step_blame(task: Task, answers, wrong: list[str]) -> Blame:
+def _graph_blames(exercise: Exercise, points: list[Point], values, wrt: list[str], wrong: list[str]) -> list[Blame]:
+    """The gates whose wrong rule explains the returned gradients; alternatives that fit as well
+    are listed in the first blame's words."""
+    graph = exercise.built
+    found = mistakes.diagnose_graph(graph, points, values, wrt)
+    if not found:
+        return [Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))]
+
+    def op_of(node: str) -> str:
+        return graph.by_name[node].op if node in graph.by_name else "input"
+
+    def item(node: str, mistake: str, params: dict) -> dict:
+        return {"node": node, "op": op_of(node), "mistake": mistake, **params}
+
+    best, others = found[0], found[1:]
+    alternatives = [[item(*g) for g in explanation] for explanation in others[:6]]
+    blames = []
+    for i, (node, mistake, params) in enumerate(best):
+        extra = {"wrong_inputs": wrong, "alternatives": alternatives, "together": len(best)} if i == 0 else {}
+        blames.append(Blame(node, mistake, Why(f"blame.{mistake}", {**item(node, mistake, params), **extra})))
+    return blames
+
+
+def _step_blames(task: Task, answers, wrong: list[str]) -> list[Blame]:
+    """Each wrong parameter's update matched against the classic ones; parameters that share a
+    rule share one blame."""
     lr = float(task.lr or 0.0)
-    usable = [(p, a) for p, a in answers if isinstance(a, dict)]
-
-    def fits(rule) -> bool:
-        return bool(usable) and all(
-            mistakes.close(a[k], rule(p.point.values[k], p.point.trace.grads[k])) for p, a in usable for k in a
-        )
-
-    if fits(lambda w, g: w + lr * g):
-        return Blame(wrong[0], "ascent", Why("blame.ascent", {"node": wrong[0], "lr": lr}))
-    ratio = mistakes._common_factor(
-        ({k: p.point.values[k] - a[k] for k in a}, {k: lr * p.point.trace.grads[k] for k in a}) for p, a in usable
-    )
-    if ratio is not None:
-        return Blame(
-            wrong[0], "off_by_factor", Why("blame.step_factor", {"node": wrong[0], "factor": round(1 / ratio, 6)})
-        )
-    return Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))
+    usable = [(p.point, a) for p, a in answers if isinstance(a, dict)]
+    rules = [
+        ("ascent", lambda w, g: w + lr * g),
+        ("missing_lr", lambda w, g: w - g),
+        ("returned_change", lambda w, g: -lr * g),
+        ("not_updated", lambda w, g: w),
+    ]
+    groups: dict[tuple, list[str]] = {}
+    for key in wrong:
+        rows = [(pt.values[key], pt.trace.grads[key], a[key]) for pt, a in usable if isinstance(a.get(key), float)]
+        found: tuple = (None, ())
+        for code, rule in rules:
+            if rows and all(mistakes.close(got, rule(w, g)) for w, g, got in rows):
+                found = (code, ())
+                break
+        else:
+            ratio = mistakes._common_factor(((lr * g,), (w - got,)) for w, g, got in rows)
+            if ratio is not None and lr:
+                found = ("off_by_factor", (("factor", round(ratio, 6)),))
+        groups.setdefault(found, []).append(key)
+    blames = []
+    for (code, extra), keys in groups.items():
+        params = {"node": keys[0], "keys": keys, "lr": lr, **dict(extra)}
+        if code == "missing_lr":
+            params["factor"] = round(1 / lr, 6) if lr else None
+        blames.append(Blame(keys[0], code, Why(f"blame.step.{code or 'wrong'}", params)))
+    blames.sort(key=lambda b: wrong.index(b.node))
+    return blames

@@ -240,7 +240,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     except (KeyError, IndexError, ValueError):
         text = template
     if p.get("alternatives"):
-        text += (" (다른 가능성: " if lang == "ko" else " (or: ") + ", ".join(p["alternatives"]) + ")"
+        text += (" (다른 가능성: " if lang == "ko" else " (or: ") + ", ".join(map(str, p["alternatives"])) + ")"
     return text
 
 

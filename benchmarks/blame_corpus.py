@@ -1,0 +1,100 @@
+"""How often the grader blames the right node and names the right mistake, on a fixed corpus.
+
+    python benchmarks/blame_corpus.py [--verbose]
+
+The corpus is tests/fixtures/wrong/<exercise>/<name>.py (one planted mistake each; the first line
+says the task, node and mistake expected, written before any grading) and
+tests/fixtures/right/<exercise>/<name>.py (correct alternatives that must get full marks). Each
+file holds only the functions it changes: it is graded appended to the exercise's solution, so
+the other tasks stay right. Prints the right-node and right-mistake rates per task kind, the
+false full marks (a wrong file at full marks) and the false failures (a right file below).
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tempfile
+from collections import defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+CORPUS = ROOT / "tests" / "fixtures"
+HEADER = re.compile(r"#\s*task:\s*(\S+)\s+node:\s*(\S+)\s+mistake:\s*(\S+)")
+
+
+def cases(kind: str) -> list[tuple[str, Path]]:
+    return sorted((p.parent.name, p) for p in (CORPUS / kind).glob("*/*.py"))
+
+
+def expectation(path: Path) -> dict:
+    found = HEADER.match(path.read_text(encoding="utf-8").splitlines()[0])
+    if not found:
+        raise ValueError(f"{path}: the first line must say '# task: T  node: N  mistake: M'")
+    task, node, mistake = found.groups()
+    return {"task": task, "node": node, "mistake": None if mistake == "-" else mistake}
+
+
+def source(exercise: str, path: Path) -> str:
+    solution = (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
+    return solution + "\n\n# ---- the planted change\n" + path.read_text(encoding="utf-8")
+
+
+def grade(exercise: str, path: Path, lang: str = "en"):
+    from grader.grading import api
+
+    with tempfile.TemporaryDirectory() as tmp:
+        file = Path(tmp) / f"{exercise}.py"
+        file.write_text(source(exercise, path), encoding="utf-8")
+        return api.submit(file, exercise, exercises_dir=ROOT / "exercises", lang=lang)
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--verbose", action="store_true", help="print every miss with its message")
+    args = parser.parse_args()
+    from grader.exercise.loader import find_exercise
+
+    kinds: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    false_full, misses = [], []
+    for exercise, path in cases("wrong"):
+        want = expectation(path)
+        kind = next(t.kind for t in find_exercise(exercise, ROOT / "exercises").tasks if t.function == want["task"])
+        verdict = grade(exercise, path)
+        task = next(t for t in verdict.tasks if t.function == want["task"])
+        if verdict.full_marks:
+            false_full.append(f"{exercise}/{path.stem}")
+        blame = task.blame
+        node_ok = blame is not None and blame.node == want["node"]
+        mistake_ok = node_ok and blame.mistake == want["mistake"]
+        kinds[kind].append((node_ok, mistake_ok))
+        if not mistake_ok:
+            got = (blame.node, blame.mistake) if blame else None
+            misses.append(f"{exercise}/{path.stem}: want {want['node']}/{want['mistake']}, got {got}")
+            if args.verbose and blame:
+                misses.append(f"    {blame.message}")
+    false_fail = []
+    for exercise, path in cases("right"):
+        verdict = grade(exercise, path)
+        if not verdict.full_marks:
+            false_fail.append(f"{exercise}/{path.stem}")
+    total = [x for rows in kinds.values() for x in rows]
+    print(f"{'kind':<12}{'files':>6}{'right node':>12}{'right mistake':>15}")
+    for kind in ("forward", "local_grad", "backward", "gradients", "step"):
+        rows = kinds.get(kind, [])
+        if rows:
+            n = len(rows)
+            print(f"{kind:<12}{n:>6}{sum(a for a, _ in rows) / n:>12.1%}{sum(b for _, b in rows) / n:>15.1%}")
+    n = len(total)
+    print(f"{'all':<12}{n:>6}{sum(a for a, _ in total) / n:>12.1%}{sum(b for _, b in total) / n:>15.1%}")
+    print(f"false full marks: {len(false_full)} of {n} wrong files {false_full or ''}")
+    print(f"false failures:   {len(false_fail)} of {len(cases('right'))} correct files {false_fail or ''}")
+    for line in misses:
+        print("  miss:", line)
+    return 0 if not false_full and not false_fail else 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
