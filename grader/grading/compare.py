@@ -217,7 +217,7 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
                     mistake,
                     Why(
                         f"blame.{mistake or 'wrong'}",
-                        {"node": name, "op": node.op, "wrong": count, "total": total, **params},
+                        {"node": name, "op": node.op, "kind": task.kind, "wrong": count, "total": total, **params},
                     ),
                 )
             )
@@ -267,15 +267,25 @@ def _graph_blames(exercise: Exercise, points: list[Point], values, wrt: list[str
         return graph.by_name[node].op if node in graph.by_name else "input"
 
     def item(node: str, mistake: str, params: dict) -> dict:
-        return {"node": node, "op": op_of(node), "mistake": mistake, **params}
+        return {"node": node, "op": op_of(node), "kind": "gradients", "mistake": mistake, **params}
 
     best, others = found[0], found[1:]
-    alternatives = [[item(*g) for g in explanation] for explanation in others[:6]]
+    alternatives = [_what_differs(best, explanation, item) for explanation in others[:6]]
     blames = []
     for i, (node, mistake, params) in enumerate(best):
         extra = {"wrong_inputs": wrong, "alternatives": alternatives, "together": len(best)} if i == 0 else {}
         blames.append(Blame(node, mistake, Why(f"blame.{mistake}", {**item(node, mistake, params), **extra})))
     return blames
+
+
+def _what_differs(best: list, other: list, item) -> list[dict]:
+    """An alternative to a pair that shares one of its gates is told by the gate it puts elsewhere."""
+    same = [g for g in other if g in best]
+    if len(best) == 2 and len(other) == 2 and len(same) == 1:
+        changed = next(g for g in other if g not in best)
+        replaced = next(g for g in best if g not in other)
+        return [{**item(*changed), "instead": replaced[0]}]
+    return [item(*g) for g in other]
 
 
 def _step_blames(task: Task, answers, wrong: list[str]) -> list[Blame]:
