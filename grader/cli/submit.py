@@ -85,7 +85,7 @@ def _submit(args: argparse.Namespace) -> int:
         return watch.run(args.file, grade_once, show, tell, lang, args.as_json)
     verdict, notes = submit_any(args.file, args.exercise, student=args.student, lang=lang, exercises_dir=args.exercises)
     for note in notes:
-        tell(f"note: {note}")
+        tell(f"{'참고' if lang == 'ko' else 'note'}: {note}")
     _isolation_notice()
     exercise = find_exercise(args.exercise or verdict.exercise, args.exercises)
     if args.as_json:

@@ -130,8 +130,18 @@ def grade_task(
     passed = sum(c.ok for c in checks)
     score = round(task.score * passed / len(checks), 4) if checks else 0.0
     blame, also, checks = _blame(exercise, task, checks, answers, points)
+    hint = {"ko": task.hint.ko, "en": task.hint.en} if task.hint else None
     return TaskResult(
-        task.function, task.kind, score, task.score, passed == len(checks), tuple(checks), blame, tuple(also), stopped
+        task.function,
+        task.kind,
+        score,
+        task.score,
+        passed == len(checks),
+        tuple(checks),
+        blame,
+        tuple(also),
+        stopped,
+        hint=hint,
     )
 
 

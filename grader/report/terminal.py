@@ -8,11 +8,13 @@ ANSI rather than rich, so that ``grade submit`` starts without loading a termina
 from __future__ import annotations
 
 import os
+import re
 import sys
 import unicodedata
 
 from grader.grading.explain import fmt
 from grader.grading.verdict import TaskResult, Verdict
+from grader.grading.words import point_text
 
 Segment = tuple[str, str]  # text, style ("bold", "red", "bold green", "dim", "" ...)
 Line = list[Segment]
@@ -38,6 +40,24 @@ L = {
         "What your functions printed at hidden points is not shown (only what loading printed).",
     ),
     "hidden_note": ("숨은 점에서는 정답 값을 보여주지 않습니다.", "Hidden points show where, not the answer."),
+    "hint": ("힌트", "hint"),
+}
+
+
+_TEX = {
+    r"\partial ": "∂",
+    r"\partial": "∂",
+    r"\sigma": "σ",
+    r"\eta": "η",
+    r"\cdot": "·",
+    r"\times": "×",
+    r"\ldots": "…",
+    r"\cdots": "⋯",
+    r"\log": "log",
+    r"\ln": "ln",
+    r"\hat{y}": "ŷ",
+    r"\,": " ",
+    r"\ ": " ",
 }
 
 
@@ -64,7 +84,7 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]
     for effect in verdict.effect:
         if all(_same(r.got, r.expected) for r in effect.rows):
             continue
-        lines.append([(t("effect", lang, point=effect.point), "")])
+        lines.append([(t("effect", lang, point=point_text(effect.point, lang)), "")])
         header = [t("name", lang), t("reference", lang), t("yours", lang), ""]
         rows = [[r.name, fmt(r.expected), fmt(r.got), "✓" if _same(r.got, r.expected) else "✗"] for r in effect.rows]
         lines.extend([[(text, "bold" if i == 0 else "")] for i, text in enumerate(table([header, *rows]))])
@@ -92,14 +112,34 @@ def _task(task: TaskResult, lang: str, max_checks: int) -> list[Line]:
         lines.append([(f"    → {task.blame.message}", "")])
     for other in task.also:
         lines.append([(f"    {t('also', lang)}: {other.message}", "")])
+    if task.hint and not task.passed:
+        lines.append([(f"    {t('hint', lang)}: {plain_math(task.hint.get(lang) or task.hint.get('en', ''))}", "dim")])
     failed = [c for c in task.checks if not c.ok]
     failed.sort(key=lambda c: not c.public)
     for check in failed[:max_checks]:
-        where = f"{check.point}" + (f" · {check.node}" if check.node else "")
+        where = point_text(check.point, lang) + (f" · {check.node}" if check.node else "")
         lines.append([(f"      {where}: {check.message or ''}", "dim" if not check.public else "")])
     if len(failed) > max_checks:
         lines.append([("      " + t("more", lang, n=len(failed) - max_checks), "dim")])
     return lines
+
+
+def plain_math(text: str) -> str:
+    """A hint's inline LaTeX as terminal text: ``$\\frac{\\partial L}{\\partial z}$`` → ``∂L/∂z``."""
+    text = text.replace("$", "")
+    for tex, plain in _TEX.items():
+        text = text.replace(tex, plain)
+    text = text.replace("}\\frac", "} \\frac")
+    text = re.sub(r"\^\{([^{}]*)\}", lambda m: "^" + (m.group(1) if len(m.group(1)) == 1 else f"({m.group(1)})"), text)
+    fraction = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+    while fraction.search(text):
+        text = fraction.sub(lambda m: _group(m.group(1)) + "/" + _group(m.group(2)), text)
+    text = re.sub(r"\\(?:text|mathrm)\{([^{}]*)\}", r"\1", text)
+    return re.sub(r"\\([A-Za-z]+)", r"\1", text)
+
+
+def _group(part: str) -> str:
+    return f"({part})" if any(op in part for op in "+-−") else part
 
 
 def width(text: str) -> int:
