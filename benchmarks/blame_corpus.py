@@ -1,6 +1,6 @@
 """How often the grader blames the right node and names the right mistake, on a fixed corpus.
 
-    python benchmarks/blame_corpus.py [--verbose]
+    python benchmarks/blame_corpus.py [--verbose] [--seeds N]
 
 The corpus is tests/fixtures/wrong/<exercise>/<name>.py (one planted mistake each; the first line
 says the task, node and mistake expected, written before any grading) and
@@ -37,48 +37,54 @@ def expectation(path: Path) -> dict:
     return {"task": task, "node": node, "mistake": None if mistake == "-" else mistake}
 
 
-def source(exercise: str, path: Path) -> str:
+def source(exercise: str, path: Path, seed: int = 0) -> str:
+    """The file as graded. ``grade submit`` draws its random points from the file's content, so a
+    ``seed`` other than 0 appends a comment: the same mistake, other random points."""
     solution = (ROOT / "solutions" / f"{exercise}.py").read_text(encoding="utf-8")
-    return solution + "\n\n# ---- the planted change\n" + path.read_text(encoding="utf-8")
+    extra = f"\n# seed {seed}\n" if seed else ""
+    return solution + "\n\n# ---- the planted change\n" + path.read_text(encoding="utf-8") + extra
 
 
-def grade(exercise: str, path: Path, lang: str = "en"):
+def grade(exercise: str, path: Path, lang: str = "en", seed: int = 0):
     from grader.grading import api
 
     with tempfile.TemporaryDirectory() as tmp:
         file = Path(tmp) / f"{exercise}.py"
-        file.write_text(source(exercise, path), encoding="utf-8")
+        file.write_text(source(exercise, path, seed), encoding="utf-8")
         return api.submit(file, exercise, exercises_dir=ROOT / "exercises", lang=lang)
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--verbose", action="store_true", help="print every miss with its message")
+    parser.add_argument("--seeds", type=int, default=1, help="grade each file with this many sets of random points")
     args = parser.parse_args()
     from grader.exercise.loader import find_exercise
 
     kinds: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
     false_full, misses = [], []
-    for exercise, path in cases("wrong"):
+    runs = [(exercise, path, seed) for exercise, path in cases("wrong") for seed in range(args.seeds)]
+    for exercise, path, seed in runs:
         want = expectation(path)
         kind = next(t.kind for t in find_exercise(exercise, ROOT / "exercises").tasks if t.function == want["task"])
-        verdict = grade(exercise, path)
+        verdict = grade(exercise, path, seed=seed)
         task = next(t for t in verdict.tasks if t.function == want["task"])
         if verdict.full_marks:
-            false_full.append(f"{exercise}/{path.stem}")
+            false_full.append(f"{exercise}/{path.stem} (seed {seed})")
         blame = task.blame
         node_ok = blame is not None and blame.node == want["node"]
         mistake_ok = node_ok and blame.mistake == want["mistake"]
         kinds[kind].append((node_ok, mistake_ok))
         if not mistake_ok:
             got = (blame.node, blame.mistake) if blame else None
-            misses.append(f"{exercise}/{path.stem}: want {want['node']}/{want['mistake']}, got {got}")
+            label = f"{exercise}/{path.stem}" + (f" (seed {seed})" if seed else "")
+            misses.append(f"{label}: want {want['node']}/{want['mistake']}, got {got}")
             if args.verbose and blame:
                 misses.append(f"    {blame.message}")
     false_fail = []
-    for exercise, path in cases("right"):
-        verdict = grade(exercise, path)
-        if not verdict.full_marks:
+    rights = [(exercise, path, seed) for exercise, path in cases("right") for seed in range(args.seeds)]
+    for exercise, path, seed in rights:
+        if not grade(exercise, path, seed=seed).full_marks:
             false_fail.append(f"{exercise}/{path.stem}")
     total = [x for rows in kinds.values() for x in rows]
     print(f"{'kind':<12}{'files':>6}{'right node':>12}{'right mistake':>15}")
@@ -89,8 +95,8 @@ def main() -> int:
             print(f"{kind:<12}{n:>6}{sum(a for a, _ in rows) / n:>12.1%}{sum(b for _, b in rows) / n:>15.1%}")
     n = len(total)
     print(f"{'all':<12}{n:>6}{sum(a for a, _ in total) / n:>12.1%}{sum(b for _, b in total) / n:>15.1%}")
-    print(f"false full marks: {len(false_full)} of {n} wrong files {false_full or ''}")
-    print(f"false failures:   {len(false_fail)} of {len(cases('right'))} correct files {false_fail or ''}")
+    print(f"false full marks: {len(false_full)} of {n} gradings of wrong files {false_full or ''}")
+    print(f"false failures:   {len(false_fail)} of {len(rights)} gradings of correct files {false_fail or ''}")
     for line in misses:
         print("  miss:", line)
     return 0 if not false_full and not false_fail else 1

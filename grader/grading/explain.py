@@ -77,7 +77,7 @@ T = {
         "채점기는 `{call}` 형태로 호출합니다.",
         "function `{function}`{line_en} {problem}; the grader calls it as `{call}`.",
     ),
-    "not_function": ("`{function}`은(는) 함수가 아니라 {what}입니다.", "`{function}` is a {what}, not a function."),
+    "not_function": ("`{function}`은(는) 함수가 아니라 {what_ko}입니다.", "`{function}` is a {what}, not a function."),
     "bad_file": ("{message}", "{message}"),
 }
 
@@ -257,6 +257,7 @@ def _one_blame(code: str, p: dict, lang: str, head: bool = True) -> str:
     forward = FORWARD.get(op, "")
     what = code.removeprefix("blame.")
     f = {k: fmt(v) for k, v in p.items()}
+    rule = f.get("rule", "")
     if what == "sign_error":
         if kind == "forward":
             return lead + (
@@ -340,14 +341,14 @@ def _one_blame(code: str, p: dict, lang: str, head: bool = True) -> str:
             )
         if kind == "forward":
             return lead + (
-                f"제출한 값은 {f['rule']}와(과) 맞습니다. 이 게이트가 계산하는 값: {forward}."
+                f"제출한 값은 {rule}와(과) 맞습니다. 이 게이트가 계산하는 값: {forward}."
                 if ko
-                else f"your values fit {f['rule']}, but this gate computes {forward}."
+                else f"your values fit {rule}, but this gate computes {forward}."
             )
         return lead + (
-            f"제출한 값은 국소 기울기를 {f['rule']}(으)로 쓴 것과 맞습니다. 이 게이트의 국소 기울기는 {right}입니다."
+            f"제출한 값은 국소 기울기를 {rule}(으)로 쓴 것과 맞습니다. 이 게이트의 국소 기울기는 {right}입니다."
             if ko
-            else f"your numbers fit the local gradient {f['rule']}, but this gate's local gradient is {right}."
+            else f"your numbers fit the local gradient {rule}, but this gate's local gradient is {right}."
         )
     if what == "off_by_factor":
         factor = f.get("factor", "?")

@@ -204,6 +204,8 @@ def node_rules(kind: str, node: Node) -> list[tuple[str, dict, Predictor]]:
         if values is None:
             return None
         values = tuple(values)
+        if not all(isinstance(v, float) for v in values):
+            return None
         return shape(tuple(up(p) * g for g in values)) if kind == "backward" else shape(values)
 
     if kind == "forward":
