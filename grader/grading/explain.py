@@ -228,6 +228,9 @@ def blame_text(code: str, params: dict, lang: str) -> str:
     """One blame as sentences that speak of its gate and task; alternatives in words."""
     p = dict(params)
     ko = lang == "ko"
+    old_step = {"blame.ascent": "blame.step.ascent", "blame.step_factor": "blame.step.off_by_factor"}
+    if code in old_step:  # stored before 2026-12
+        code, p = old_step[code], {"keys": [p.get("node", "")], **p}
     if p.get("gate") and isinstance(p.get("nodes"), list) and code != "blame.overwrote_fanout":
         title = _gate_title(p["gate"], lang)
         lead = (
@@ -488,7 +491,7 @@ def _step_text(rule: str, p: dict, lang: str) -> str:
 def _alternatives(p: dict, lang: str) -> str:
     """Other explanations that fit the numbers as well, in words, and what to do about it. Single
     gates with the same mistake are named together ("a sign error at node e, node d")."""
-    found = p.get("alternatives") or []
+    found = [e for e in map(_explanation, p.get("alternatives") or []) if e]
     if not found:
         return ""
     ko = lang == "ko"
@@ -521,6 +524,14 @@ def _alternatives(p: dict, lang: str) -> str:
         + "; ".join(items)
         + ". The numbers alone cannot tell these apart: check each of these gates."
     )
+
+
+def _explanation(item) -> list[dict]:
+    """One alternative as a list of gates; verdicts stored before 2026-12 have "node (code)"."""
+    if isinstance(item, str):
+        old = re.fullmatch(r"(\S+) \((\w+)\)", item)
+        return [{"node": old.group(1), "mistake": old.group(2)}] if old else []
+    return [g for g in item if isinstance(g, dict)] if isinstance(item, list) else []
 
 
 def _short(g: dict, lang: str) -> str:
