@@ -122,3 +122,16 @@ def test_the_words_tables_have_both_languages_and_the_terminal_korean_labels():
     assert words.point_text("random-2", "ko") == "무작위 점 2"
     assert words.point_text("hidden-3", "ko") == "숨은 점 3"
     assert words.point_text("public-1", "en") == "public-1"
+
+
+def test_the_glossary_lists_every_mistake_and_gate_with_the_words_the_grader_uses():
+    from pathlib import Path
+
+    from grader.engine import GATES
+
+    glossary = (Path(__file__).resolve().parents[2] / "docs" / "glossary.md").read_text(encoding="utf-8")
+    for code, (ko, en) in words.NAMES.items():
+        assert f"| `{code}` | {ko} | {en} |" in glossary, code
+    for name, gate in GATES.items():
+        assert f"| `{name}` | {gate.title['ko']} | {gate.title['en']} |" in glossary, name
+    assert "기대값" not in re.sub(r"기댓값, not 기대값", "", glossary)
