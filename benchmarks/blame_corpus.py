@@ -99,7 +99,40 @@ def main() -> int:
     print(f"false failures:   {len(false_fail)} of {len(rights)} gradings of correct files {false_fail or ''}")
     for line in misses:
         print("  miss:", line)
+    search_cost()
     return 0 if not false_full and not false_fail else 1
+
+
+def search_cost(repeats: int = 5) -> None:
+    """The whole-graph search at its worst (no single gate fits, so every pair is tried), next to
+    the grader's own cost of grading those points: one reference trace (forward and backward) each."""
+    import random
+    import time
+
+    from grader.engine import trace
+    from grader.exercise.loader import find_exercise
+    from grader.exercise.points import draw_points
+    from grader.grading import mistakes
+
+    for name in ("exercise06", "exercise07"):
+        ex = find_exercise(name, ROOT / "exercises")
+        points = draw_points(ex, b"benchmark" * 4)
+        wrt = list(next(t for t in ex.tasks if t.kind == "gradients").wrt or [])
+        rnd = random.Random(1)
+        answers = [{k: p.trace.grads[k] * (1 + rnd.uniform(0.1, 0.5)) for k in wrt} for p in points]
+        start = time.perf_counter()
+        for _ in range(repeats):
+            assert not mistakes.diagnose_graph(ex.built, points, answers, wrt)
+        search = (time.perf_counter() - start) / repeats
+        start = time.perf_counter()
+        for _ in range(repeats * 20):
+            for p in points:
+                trace(ex.built, p.values)
+        baseline = (time.perf_counter() - start) / (repeats * 20)
+        print(
+            f"{name}: search with nothing fitting {search * 1000:.1f} ms for {len(points)} points "
+            f"= {search / baseline:.0f}x the reference traces of those points ({baseline * 1000:.2f} ms)"
+        )
 
 
 if __name__ == "__main__":

@@ -2,12 +2,18 @@
 
 Two levels. At one node (``forward``, ``local_grad``, ``backward`` tasks) a mistake is a rule that
 predicts the student's answer from the correct one and the node's context: the sign flipped, the
-upstream factor forgotten, the operands swapped, the output used where the input was meant...
-A rule is named only if it predicts every answer of that node at every point.
+upstream factor forgotten, the operands swapped, the output used where the input was meant, a
+named wrong formula for this gate (σ² for σ(1−σ), −1/x for −1/x²), a constant factor, a log base.
+A rule is named only if it predicts every answer of that node at every point and is not the truth
+at all of them.
 
-For whole-graph answers (``gradients`` tasks) the reference backward pass is run again with one
-gate mutated (or one fan-out overwritten instead of accumulated), and a mutant whose input
-gradients equal the student's at every point names both the node and the mistake.
+For whole-graph answers (``gradients`` tasks) the reference backward pass is run again with
+mistakes planted, and a plant whose input gradients equal the student's at every point names the
+node and the mistake. The search is bounded: every catalogued rule at one gate (and a constant
+factor at one gate, solved from the numbers), one rule at every gate of an op, ``=`` for ``+=`` at
+a fan-out; only when none fits, pairs of catalogued rules. Explanations that fit equally are all
+returned, likeliest first (``PRIOR``): leaf gradients cannot tell a sign flip at the neg gate from
+one at the reciprocal gate, so the student is told both.
 """
 
 from __future__ import annotations
@@ -25,12 +31,18 @@ from grader.grading.probes import Expected, Probe, expected_local, shape
 MISTAKES = (
     "sign_error",
     "missing_upstream",
+    "missing_local",
     "swapped_operands",
     "used_output_for_input",
     "used_input_for_output",
+    "wrong_rule",
     "overwrote_fanout",
     "ascent",
+    "missing_lr",
+    "returned_change",
+    "not_updated",
     "off_by_factor",
+    "log_base",
 )
 RTOL, ATOL = 1e-6, 1e-9
 
@@ -675,13 +687,25 @@ def diagnose_graph(
 
 
 def _pairs(graph: Graph, usable, stage: list[Change]) -> list[tuple[Change, ...]]:
-    first = usable[:1]
+    """Pairs of catalogued changes, tried at the first point first (where most fail), with each
+    change's mutation at that point built once."""
+    point, answer = usable[0]
+    built = []
+    for c in stage:
+        try:
+            built.append((c, c.mutate(point)))
+        except (ArithmeticError, ValueError):
+            continue
     found = []
-    for count, (a, b) in enumerate(itertools.combinations(stage, 2)):
+    for count, ((a, ma), (b, mb)) in enumerate(itertools.combinations(built, 2)):
         if count >= MAX_PAIRS:
             break
         if a.node == b.node or (set(a.keep) & set(b.keep)):
             continue
-        if _explains(graph, first, (a, b)) and _explains(graph, usable, (a, b)):
+        try:
+            mutant = mutant_backward(graph, point.trace, {**ma, **mb}, None, {**a.keep, **b.keep})
+        except (ArithmeticError, ValueError, KeyError):
+            continue
+        if all(close(answer[k], mutant[k]) for k in answer) and _explains(graph, usable, (a, b)):
             found.append((a, b))
     return found
