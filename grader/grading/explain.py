@@ -29,13 +29,13 @@ T = {
     "stopped": ("{message_ko}", "{message}"),
     "not_run": ("실행되지 않았습니다", "not run"),
     "nan": ("숫자가 아닌 {what} 값을 반환했습니다", "returned {what}, not a finite number"),
-    "not_a_number": ("숫자 대신 {what_ko}을(를) 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
+    "not_a_number": ("숫자 대신 {what_ko_obj} 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
     "shape": (
-        "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko}을(를) 반환했습니다",
+        "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다",
         "should return {count} numbers (one per input), returned {returned}",
     ),
     "not_a_dict": (
-        "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned_ko}을(를) 반환했습니다",
+        "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned_ko_obj} 반환했습니다",
         "should return a dict {{name: value}}, returned {returned}",
     ),
     "missing_keys": ("반환한 사전에 {keys} 키가 없습니다", "the returned dict lacks {keys}"),
@@ -50,7 +50,7 @@ T = {
         "{node_en}: returned {what}. Look for a division by zero or log(0).",
     ),
     "blame.not_a_number": (
-        "{node_ko}: 숫자 대신 {what_ko}을(를) 반환했습니다.",
+        "{node_ko}: 숫자 대신 {what_ko_obj} 반환했습니다.",
         "{node_en}: returned {what_en} instead of a number.",
     ),
     # ------------------------------------------------------------------ failures
@@ -183,6 +183,8 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         ),
         "keys": ", ".join(p.get("keys", [])),
         "returned_ko": _returned_ko(str(p.get("returned", ""))),
+        "returned_ko_obj": _object(_returned_ko(str(p.get("returned", "")))),
+        "what_ko_obj": _object(WHAT_KO.get(what, what)),
         "problem_ko": _problem_ko(str(p.get("problem", ""))),
         "point_ko": point_text(str(p.get("point", "")), "ko"),
     }
@@ -190,6 +192,16 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         return template.format(**values)
     except (KeyError, IndexError, ValueError):
         return template
+
+
+def _object(word: str) -> str:
+    """The word with its object particle: 을 after a final consonant, 를 after a vowel, 을(를) when
+    the word does not end in Hangul (a type name, a formula)."""
+    bare = re.sub(r"\s*\([^()]*\)$", "", word.strip())  # 사전(dict): the particle follows 사전
+    last = bare[-1:]
+    if not ("가" <= last <= "힣"):
+        return f"{word}을(를)"
+    return word + ("을" if (ord(last) - 0xAC00) % 28 else "를")
 
 
 def _returned_ko(returned: str) -> str:
@@ -316,6 +328,15 @@ def _one_blame(code: str, p: dict, lang: str, head: bool = True) -> str:
             f"두 입력의 기울기가 뒤바뀌었습니다. 국소 기울기는 {right}입니다."
             if ko
             else f"the two inputs' gradients are swapped. The local gradients are {right}."
+        )
+    if what in ("used_output_for_input", "used_input_for_output") and op == "reciprocal":
+        # −x² and −1/out² are the same numbers: say so instead of guessing which one was written
+        return lead + (
+            "제출한 값은 −x²와(과) 맞습니다. 이는 −1/out²와(과) 같은 값이라, 입력 x와 출력 out의 자리가 바뀐 것입니다. "
+            "국소 기울기는 입력으로 쓰면 −1/x², 출력으로 쓰면 −out²입니다."
+            if ko
+            else "your numbers fit −x², which is the same number as −1/out²: the input x and the output out "
+            "traded places. The local gradient is −1/x² written with the input, or −out² with the output."
         )
     if what == "used_output_for_input":
         wrong = OUTPUT_FOR_INPUT.get(op, "f′(out)")
