@@ -62,6 +62,7 @@ def main() -> int:
     from grader.exercise.loader import find_exercise
 
     kinds: dict[str, list[tuple[bool, bool]]] = defaultdict(list)
+    specific = 0  # blames that name a mistake, not only a node
     false_full, misses = [], []
     runs = [(exercise, path, seed) for exercise, path in cases("wrong") for seed in range(args.seeds)]
     for exercise, path, seed in runs:
@@ -72,6 +73,7 @@ def main() -> int:
         if verdict.full_marks:
             false_full.append(f"{exercise}/{path.stem} (seed {seed})")
         blame = task.blame
+        specific += bool(blame and blame.mistake)
         node_ok = blame is not None and blame.node == want["node"]
         mistake_ok = node_ok and blame.mistake == want["mistake"]
         kinds[kind].append((node_ok, mistake_ok))
@@ -95,6 +97,7 @@ def main() -> int:
             print(f"{kind:<12}{n:>6}{sum(a for a, _ in rows) / n:>12.1%}{sum(b for _, b in rows) / n:>15.1%}")
     n = len(total)
     print(f"{'all':<12}{n:>6}{sum(a for a, _ in total) / n:>12.1%}{sum(b for _, b in total) / n:>15.1%}")
+    print(f"a named mistake:  {specific / n:.1%} of wrong files")
     print(f"false full marks: {len(false_full)} of {n} gradings of wrong files {false_full or ''}")
     print(f"false failures:   {len(false_fail)} of {len(rights)} gradings of correct files {false_fail or ''}")
     for line in misses:
