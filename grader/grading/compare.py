@@ -55,9 +55,10 @@ def read_reply(result: CallResult | None, probe: Probe) -> Reading:
     # earns the names it got right. The first problem is kept for the messages.
     picked = {k: value[k] for k in expected if k in value}
     missing = [k for k in expected if k not in value]
-    for item in picked.values():
+    for key, item in picked.items():
         if not isinstance(item, float):
-            return Reading(picked, _number(item).problem)
+            problem = _number(item).problem
+            return Reading(picked, Why(problem.code, {**problem.params, "key": key}))
     return Reading(picked, Why("missing_keys", {"keys": missing}) if missing else None)
 
 
@@ -114,6 +115,7 @@ def grade_task(
             else:  # one name of a whole-graph reply: right or wrong on its own
                 problem = _name_problem(reading, name, got)
                 name_ok = problem is None and exercise.tolerance.close(got, expected)
+                got = got if isinstance(got, float) else None  # what it was is in the message
             checks.append(
                 Check(
                     point=probe.point.label,
@@ -242,9 +244,13 @@ def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Poi
     bad = _first_bad(answers, ("nan", "not_a_number", "raised", "stopped"))
     if bad is not None and bad.problem.code in ("raised", "stopped"):
         return [Blame(wrong[0], None, Why("blame.raised", {"node": wrong[0], **bad.problem.params}))]
+    shape = _first_bad(answers, ("not_a_dict",))
+    if bad is None and shape is not None:  # not a dict at all: say so, there is nothing to diagnose
+        return [Blame(wrong[0], None, shape.problem)]
     if bad is not None:
         code = bad.problem.code
-        return [Blame(wrong[0], code, Why(f"blame.{code}", {"node": wrong[0], **bad.problem.params}))]
+        node = bad.problem.params.get("key", wrong[0])
+        return [Blame(node, code, Why(f"blame.{code}", {"node": node, **bad.problem.params}))]
     names = list(task.wrt or []) if task.kind == "gradients" else list(task.params or [])
     missing = [k for k in names if any(isinstance(v, dict) and k not in v for v in values)]
     off = [k for k in wrong if k not in missing]  # returned, but wrong
@@ -262,7 +268,7 @@ def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Poi
                 Why("blame.missing_keys", {"node": missing[0], "keys": missing, "right": right}),
             )
         )
-    return blames
+    return blames or [Blame(wrong[0], None, Why("blame.wrong_inputs", {"node": wrong[0], "wrong_inputs": wrong}))]
 
 
 def _graph_blames(exercise: Exercise, points: list[Point], values, wrt: list[str], wrong: list[str]) -> list[Blame]:

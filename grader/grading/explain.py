@@ -107,6 +107,20 @@ WHAT_KO = {
 }
 
 
+WHAT_EN = {
+    "str": "a string",
+    "NoneType": "None",
+    "bool": "a bool",
+    "list": "a list",
+    "tuple": "a tuple",
+    "dict": "a dict",
+    "set": "a set",
+    "int": "an int",
+    "huge int": "a huge int",
+    "complex": "a complex number",
+}
+
+
 def default_lang() -> str:
     """The language of messages when none is asked for: $GRADE_LANG, else Korean where $LANG is."""
     explicit = os.environ.get("GRADE_LANG", "")
@@ -167,7 +181,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         if kind in STOP_KO
         else p["message"],
         "what_ko": WHAT_KO.get(what, what),
-        "what_en": {"str": "a string"}.get(what, what),
+        "what_en": WHAT_EN.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",

@@ -121,3 +121,15 @@ def test_a_step_ten_times_too_big_says_so_and_names_the_learning_rate(tmp_path):
     en = grade(tmp_path, FIXTURES / "wrong" / "exercise08" / "no_lr.py", "en").tasks[0].blame.message
     assert "10배" in ko and "학습률" in ko and "학습률이 10배로" not in ko
     assert "10 times the right one" in en and "learning rate" in en
+
+
+def test_a_bad_value_under_one_name_blames_that_name_and_a_list_is_told_to_be_a_dict(grade_text):
+    solution = (SOLUTIONS / "exercise07.py").read_text(encoding="utf-8").replace("def gradients(", "def _g(")
+    none_y = grade_text(
+        "exercise07", solution + '\n\ndef gradients(x, y):\n    return {"x": _g(x, y)["x"], "y": None}\n'
+    )
+    task = none_y.tasks[0]
+    assert task.score == task.max_score / 2
+    assert (task.blame.node, task.blame.mistake) == ("y", "not_a_number") and "None instead" in task.blame.message
+    as_list = grade_text("exercise07", solution + "\n\ndef gradients(x, y):\n    return [1.0, 2.0]\n", lang="ko")
+    assert as_list.tasks[0].blame.message == "{이름: 값} 사전(dict)을 반환해야 하는데 리스트를 반환했습니다"
