@@ -75,10 +75,9 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]
     lines: list[Line] = [head]
     if verdict.error:
         cell = verdict.error.why.params.get("cell") if verdict.error.why else None  # notebooks
-        line = (
-            f" ({f'cell {cell}, ' if cell is not None else ''}line {verdict.error.line})" if verdict.error.line else ""
-        )
-        lines.append([(f"✗ {t('error', lang)} [{verdict.error.kind}]{line}: {verdict.error.message}", "red")])
+        line = _where(cell, verdict.error.line, lang) if verdict.error.line else ""
+        kind = verdict.error.kind if lang != "ko" else ERROR_KO.get(verdict.error.kind, verdict.error.kind)
+        lines.append([(f"✗ {t('error', lang)} [{kind}]{line}: {verdict.error.message}", "red")])
     for task in sorted(verdict.tasks, key=lambda x: x.passed):
         lines.extend(_task(task, lang, max_checks))
     for effect in verdict.effect:
@@ -96,6 +95,25 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]
     if verdict.full_marks:
         lines.append([(t("full", lang), "green")])
     return lines
+
+
+ERROR_KO = {
+    "syntax_error": "문법 오류",
+    "missing_function": "함수 없음",
+    "bad_signature": "매개변수 불일치",
+    "timeout": "시간 초과",
+    "memory": "메모리 초과",
+    "output": "출력 과다",
+    "crash": "비정상 종료",
+    "forbidden": "허용되지 않은 동작",
+    "bad_file": "잘못된 파일",
+}
+
+
+def _where(cell, line, lang: str) -> str:
+    if lang == "ko":
+        return f" ({f'{cell}번 셀 ' if cell is not None else ''}{line}번째 줄)"
+    return f" ({f'cell {cell}, ' if cell is not None else ''}line {line})"
 
 
 def _same(got: float | None, expected: float | None) -> bool:

@@ -65,3 +65,10 @@ def test_korean_reports_name_points_in_korean(grade_text):
     )
     assert "공개 점 1 · n: 기댓값 -1, 제출값 1" in text
     assert "public-1" not in text and "random-" not in text
+
+
+def test_a_file_that_cannot_be_graded_is_told_in_korean_words(grade_text):
+    verdict = grade_text("exercise02", "def neg_local_grad(x)\n    return 1.0\n", lang="ko")
+    first = terminal.render(terminal.report(verdict), colour=False).splitlines()[1]
+    assert first.startswith("✗ 채점 불가 [문법 오류] (1번째 줄): ")
+    assert "syntax_error" not in first and "line" not in first
