@@ -102,8 +102,41 @@ def main() -> int:
     print(f"false failures:   {len(false_fail)} of {len(rights)} gradings of correct files {false_fail or ''}")
     for line in misses:
         print("  miss:", line)
+    planted_sweep()
     search_cost()
     return 0 if not false_full and not false_fail else 1
+
+
+def planted_sweep() -> None:
+    """Beyond the hand-written corpus: every catalogued mistake at every gate of every whole-graph
+    exercise, planted by the engine itself. How often is its gate blamed first, and how often is it
+    at least among the gates the message names? (A plant that leaves every leaf gradient right, or
+    that another gate's mistake imitates exactly, cannot always come first.)"""
+    from grader.exercise.loader import find_exercise
+    from grader.exercise.points import draw_points
+    from grader.grading import mistakes
+
+    for name in ("exercise06", "exercise07"):
+        ex = find_exercise(name, ROOT / "exercises")
+        points = draw_points(ex, b"sweep" * 7)
+        wrt = list(next(t for t in ex.tasks if t.kind == "gradients").wrt or [])
+        first = listed = total = 0
+        for node in ex.built.nodes:
+            for change in mistakes._local_changes(ex.built, node):
+                try:
+                    answers = [{k: mistakes._grads(ex.built, p, [change])[k] for k in wrt} for p in points]
+                except (ArithmeticError, ValueError):
+                    continue
+                if all(mistakes.close(a[k], p.trace.grads[k]) for a, p in zip(answers, points) for k in wrt):
+                    continue  # invisible in the leaf gradients: nothing to find
+                found = mistakes.diagnose_graph(ex.built, points, answers, wrt)
+                total += 1
+                first += bool(found) and found[0][0][0] == change.node
+                listed += any(g[0] == change.node for e in found[:7] for g in e)  # a message names 1 + 6
+        print(
+            f"{name}: {total} plants, the planted gate blamed first {first / total:.1%}, "
+            f"named among the candidates {listed / total:.1%}"
+        )
 
 
 def search_cost(repeats: int = 5) -> None:
