@@ -7,6 +7,8 @@ the gate it blames (an add gate's wording only at add gates, log wording for a l
 
 from __future__ import annotations
 
+from grader.engine import GATES
+
 # d out / d input, as a student should write it.
 RIGHT = {
     "add": ("모든 입력에 대해 1", "1 for every input"),
@@ -119,3 +121,21 @@ def point_text(label: str, lang: str) -> str:
     if lang != "ko" or kind not in POINT_KINDS or not number:
         return label
     return f"{POINT_KINDS[kind][0]} {number}"
+
+
+def fmt(x) -> str:
+    if isinstance(x, float):
+        return f"{x:.6g}"
+    if isinstance(x, (list, tuple)):
+        return "(" + ", ".join(fmt(v) for v in x) + ")"
+    if isinstance(x, dict):
+        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in x.items()) + "}"
+    return "—" if x is None else str(x)
+
+
+def node_text(node: str | None, op: str | None, lang: str) -> str:
+    if not node:
+        return ""
+    if op and op in GATES:
+        return f"노드 {node} ({GATES[op].title['ko']})" if lang == "ko" else f"node {node} ({GATES[op].title['en']})"
+    return f"노드 {node}" if lang == "ko" else f"node {node}"

@@ -8,7 +8,7 @@ import re
 import pytest
 
 from grader.engine import GATES
-from grader.grading import explain, words
+from grader.grading import explain, sentences, words
 from grader.grading.verdict import Check, Why
 from grader.report import terminal
 
@@ -105,10 +105,10 @@ def blame_samples():
 
 @pytest.mark.parametrize("code,params", list(blame_samples()), ids=lambda v: v if isinstance(v, str) else "")
 def test_every_korean_blame_sentence_keeps_latin_only_for_names_and_math(code, params):
-    text = explain.blame_text(code, params, "ko")
+    text = sentences.blame_text(code, params, "ko")
     assert text and not latin_words(text), (code, params, text)
     assert "{" not in text  # no template left unfilled
-    english = explain.blame_text(code, params, "en")
+    english = sentences.blame_text(code, params, "en")
     assert english and "{" not in english
 
 
