@@ -113,6 +113,28 @@ class Course(_Model):
         days = math.ceil(over / DAY)
         return Late(days, min(cap, per_day * days), deadline)
 
+    def key_release(self, item: str) -> datetime | None:
+        """When no later attempt of ``item`` can earn marks any more, so its answers may be shown:
+        the deadline plus the grace period, plus the started days after which the late penalty takes
+        the whole score. None when that never comes (no deadline, or late attempts keep earning marks:
+        no penalty, or a cap below 1). Policy ``last`` does not change it: a later attempt then
+        replaces the score, but at 0 it can only lower it."""
+        deadline = self.deadline_of(item)
+        if deadline is None:
+            return None
+        rule = self.items.get(item) or ItemRule()
+        per_day = _first(rule.penalty_per_day, self.late.penalty_per_day, 0.0)
+        cap = _first(rule.cap, self.late.cap, 1.0)
+        grace = timedelta(minutes=_first(rule.grace_minutes, self.late.grace_minutes, 0.0))
+        if per_day <= 0 or cap < 1:
+            return None
+        return deadline + grace + DAY * (math.ceil(1 / per_day - 1e-9) - 1)
+
+    def keys_released(self, item: str, now: datetime | None = None) -> bool:
+        """Whether ``item``'s answers may be shown at ``now`` (default: the current time)."""
+        release = self.key_release(item)
+        return release is not None and (now or datetime.now(UTC)) > release
+
     def final_score(self, item: str, raw: float, max_score: float, submitted_at: datetime) -> tuple[float, Late]:
         late = self.lateness(item, submitted_at)
         return round(max(0.0, raw - late.fraction * max_score), 4), late

@@ -178,6 +178,10 @@ def quiz(
     lang: Lang = None,
     save: Annotated[Path | None, typer.Option(help="Interactive: save answers here (default ./QUIZ.yaml).")] = None,
     exercises: ExercisesDir = None,
+    course_file: Annotated[
+        Path | None,
+        typer.Option("--course", help="course.yaml: when the answers may be shown (default ./course.yaml)."),
+    ] = None,
 ) -> None:
     """Show your quiz variant and answer it here (in a terminal), or grade an answers file."""
     from grader.quiz import quizzes
@@ -187,7 +191,7 @@ def quiz(
     qz = quizzes.find_quiz(quiz_id, exercises)
     practice = quizzes.course_secret()[1]
     if answers is not None:
-        result = quizzes.grade_quiz_answers(qz, answers, student, lang=language)
+        result = _keys_when_released(quizzes.grade_quiz_answers(qz, answers, student, lang=language), course_file)
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         else:
@@ -217,11 +221,26 @@ def quiz(
     target = quiz_terminal.save_path(qz.id, save)
     target.write_text(quiz_terminal.dump_answers(qz.id, student, given), encoding="utf-8")
     result = quizzes.grade_quiz_answers(qz, {"student": student, "answers": given}, student, lang=language)
+    result = _keys_when_released(result, course_file)
     out.print()
     for text, style in quiz_terminal.report(result, qz.title.get(language)):
         out.print(text, style=style, markup=False, highlight=False)
     out.print(quiz_terminal.t("saved", language, path=target, quiz=quiz_id, student=student), style="dim", markup=False)
     raise typer.Exit(0 if result.full_marks else 1)
+
+
+def _keys_when_released(result, course_file: Path | None):
+    """A marked quiz's answers only once no later attempt can count (docs/quiz.md); practice shows them."""
+    from grader.classroom.course_config import find_course
+    from grader.quiz.result import hide_keys
+
+    if result.practice:
+        return result
+    course = find_course(course_file)
+    if course.keys_released(result.quiz):
+        return result
+    release = course.key_release(result.quiz)
+    return hide_keys(result, release.isoformat(timespec="minutes") if release else None)
 
 
 @app.command()

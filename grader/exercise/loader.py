@@ -284,6 +284,20 @@ def _check_points(ex: Exercise) -> Iterator[tuple[Path_, str]]:
             trace(ex.built, point)
         except EvaluationError as exc:
             yield ("points", i), f"the reference is undefined at this public point: {exc}"
+    for i, partial in enumerate(ex.edge_points):
+        unknown = [name for name in partial if name not in inputs]
+        for name in unknown:
+            yield ("edge_points", i, name), f"'{name}' is not an input (inputs: {', '.join(inputs)})"
+        if unknown or not partial:
+            if not partial:
+                yield ("edge_points", i), "an edge point sets at least one input (the others: the first point's)"
+            continue
+        try:
+            trace(ex.built, {**ex.points[0], **partial})
+        except EvaluationError as exc:
+            yield ("edge_points", i), f"the reference is undefined at this edge point: {exc}"
+        except KeyError:
+            continue  # the first point lacks an input: reported above
     for key in ("ranges", "choices"):
         for name, value in getattr(ex.random, key).items():
             if name not in inputs:

@@ -1,4 +1,5 @@
-"""Where an exercise is checked: its public points, then random points drawn from a seed.
+"""Where an exercise is checked: its public points, its edge points (extreme values where a naive
+formula overflows), then random points drawn from a seed.
 
 ``grade submit`` seeds from the submission's content (the same file gets the same points on every
 run); instructor grading seeds from the course secret, so the points are hidden and a file that
@@ -18,11 +19,12 @@ from grader.errors import ExerciseError
 from grader.exercise.spec import Exercise
 
 MAX_REDRAWS = 200
+EDGE = "edge-"  # the label of an exercise's declared extreme points: edge-1, edge-2, ...
 
 
 @dataclass(frozen=True)
 class Point:
-    label: str  # "public-1", "random-2" or "hidden-2"
+    label: str  # "public-1", "edge-1", "random-2" or "hidden-2"
     values: dict[str, float]
     public: bool
     trace: Trace
@@ -43,6 +45,9 @@ def draw_points(exercise: Exercise, seed: bytes | None, hidden: bool = False) ->
         Point(f"public-{i + 1}", {k: float(v) for k, v in p.items()}, True, trace(graph, p))
         for i, p in enumerate(exercise.points)
     ]
+    for i, partial in enumerate(exercise.edge_points):
+        values = {k: float(v) for k, v in {**exercise.points[0], **partial}.items()}
+        points.append(Point(f"{EDGE}{i + 1}", values, True, trace(graph, values)))
     if seed is None or exercise.random.count == 0:
         return points
     rng = random.Random(seed)

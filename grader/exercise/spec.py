@@ -165,7 +165,7 @@ class Limits:
     memory_mb: Annotated[int, Bounds(ge=64, le=8192)] = 512
 
 
-TaskKind = Literal["forward", "local_grad", "backward", "gradients", "step"]
+TaskKind = Literal["forward", "local_grad", "backward", "gradients", "step", "descent", "gradient_check"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -180,6 +180,8 @@ class Task:
     params: list[str] | None = None  # kind: step
     lr: Number | None = None  # kind: step
     hint: Text | None = None
+    pure: bool = False  # the function must leave its input dicts unchanged (checked after every call)
+    steps: Annotated[int, Bounds(ge=1, le=100)] | None = None  # kind: descent
 
     def __post_init__(self) -> None:
         per_node = self.kind in ("forward", "local_grad", "backward")
@@ -187,10 +189,14 @@ class Task:
             raise ValueError(f"a '{self.kind}' task names exactly one of 'op' or 'node'")
         if not per_node and (self.op or self.node):
             raise ValueError(f"a '{self.kind}' task names no 'op' or 'node'")
-        if self.kind == "gradients" and not self.wrt:
-            raise ValueError("a 'gradients' task needs 'wrt': the inputs to differentiate by")
-        if self.kind == "step" and (not self.params or self.lr is None):
-            raise ValueError("a 'step' task needs 'params' and 'lr'")
+        if self.kind in ("gradients", "gradient_check") and not self.wrt:
+            raise ValueError(f"a '{self.kind}' task needs 'wrt': the inputs to differentiate by")
+        if self.kind in ("step", "descent") and (not self.params or self.lr is None):
+            raise ValueError(f"a '{self.kind}' task needs 'params' and 'lr'")
+        if (self.kind == "descent") != (self.steps is not None):
+            raise ValueError("'steps' (how many gradient-descent steps) goes with a 'descent' task, and only there")
+        if self.pure and self.kind not in ("step", "descent", "gradient_check"):
+            raise ValueError(f"'pure' needs inputs that can change: a '{self.kind}' task's inputs are numbers")
 
 
 class FromFile:
@@ -217,6 +223,9 @@ class Exercise(FromFile):
     description: Text = Text(ko="", en="")
     graph: GraphSpec
     points: Annotated[list[dict[str, Number]], Bounds(min_length=1)]
+    # extreme points (large |z|) where a naive formula overflows or loses precision; inputs not
+    # given take the first public point's values; graded and shown like public points
+    edge_points: list[dict[str, Number]] = field(default_factory=list)
     random: RandomSpec = RandomSpec()
     tasks: Annotated[list[Task], Bounds(min_length=1)]
     tolerance: Tolerance = Tolerance()

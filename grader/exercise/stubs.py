@@ -64,7 +64,8 @@ def function_stub(exercise: Exercise, task: Task) -> str:
             f"    Backpropagation through the whole graph: return a dict with d{exercise.graph.output}/d(name) "
             f"for {wrt}."
         )
-        body = "    return {" + ", ".join(f'"{w}": 0.0' for w in task.wrt or []) + "}  # TODO"
+        # None, not 0.0: a placeholder must earn nothing, and 0 is a right gradient where a ReLU blocks
+        body = "    return {" + ", ".join(f'"{w}": None' for w in task.wrt or []) + "}  # TODO"
         return f'def {task.function}({params}):\n    """{doc}\n    """\n{body}\n'
     if task.kind == "step":
         doc = (
@@ -74,6 +75,29 @@ def function_stub(exercise: Exercise, task: Task) -> str:
             "    params: {이름 name: 값 value}, grads: {이름 name: ∂L/∂이름}, lr: 학습률 learning rate"
         )
         return f'def {task.function}(params, grads, lr):\n    """{doc}\n    """\n    raise NotImplementedError\n'
+    if task.kind == "descent":
+        doc = (
+            f"경사 하강법 {task.steps}단계: params({', '.join(task.params or [])})에서 시작해 학습률 lr로 매 단계 "
+            f"기울기를 구해 갱신하고, 각 단계 전의 손실과 마지막 단계 뒤의 손실({task.steps} + 1개)을 리스트로 "
+            "반환합니다.\n"
+            f"    {task.steps} steps of gradient descent: start from params, compute the gradients and update at "
+            f"every step; return the loss before each step and after the last ({task.steps} + 1 numbers).\n\n"
+            "    params: {이름 name: 값 value}, data: 나머지 입력 the other inputs, lr: 학습률 learning rate, "
+            "steps: 단계 수 number of steps"
+        )
+        return f'def {task.function}(params, data, lr, steps):\n    """{doc}\n    """\n    raise NotImplementedError\n'
+    if task.kind == "gradient_check":
+        wrt = ", ".join(task.wrt or [])
+        doc = (
+            f"기울기 검사: inputs에서 중앙 차분 (f(x+h) − f(x−h))/(2h)로 {wrt}에 대한 수치 기울기 n을 구하고, "
+            "받은 기울기 a = grads[이름]과의 상대 오차 |a − n| / max(|a|, |n|, 1e-8)을 사전으로 반환합니다.\n"
+            f"    Gradient check: estimate d{exercise.graph.output}/d(name) for {wrt} by centred differences at "
+            "inputs, and return a dict of the relative errors |a − n| / max(|a|, |n|, 1e-8) against the given "
+            "a = grads[name].\n\n"
+            f"    inputs: {{이름 name: 값 value}} ({', '.join(exercise.graph.inputs)}),\n"
+            "    grads: {이름 name: 받은 기울기 given gradient}"
+        )
+        return f'def {task.function}(inputs, grads):\n    """{doc}\n    """\n    raise NotImplementedError\n'
     names = param_names(exercise, task)
     nodes = exercise.task_nodes(task)
     gate = GATES[exercise.built.by_name[nodes[0]].op]

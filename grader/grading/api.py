@@ -13,7 +13,7 @@ from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
 from grader.exercise.points import Point, draw_points, secret_seed, submission_seed
 from grader.exercise.spec import Exercise
-from grader.grading import effect, explain
+from grader.grading import borderline, effect, explain, routines
 from grader.grading.compare import grade_task
 from grader.grading.probes import Probe, call_for, describe_call, probes_for, signature_problem
 from grader.grading.verdict import Failure, TaskResult, Verdict, Why
@@ -118,7 +118,12 @@ def grade_source(
                 )
                 continue
             mine = [(pid, p) for pid, p in enumerate(probes) if p.task == i]
-            tasks.append(grade_task(ex, i, task, mine, results, points))
+            graded = (
+                routines.grade(ex, task, mine, results)
+                if task.kind in routines.KINDS
+                else grade_task(ex, i, task, mine, results, points)
+            )
+            tasks.append(borderline.review(ex, task, graded, mine, results))
         output = load_output if withheld else session.output
     score = round(sum(t.score for t in tasks), 4)
     return Verdict(

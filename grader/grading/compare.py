@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from grader.exercise.points import Point
+from grader.exercise.points import EDGE, Point
 from grader.exercise.spec import Exercise, Task, Tolerance
 from grader.grading import mistakes
 from grader.grading.probes import Probe
@@ -206,7 +206,7 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
     else:
         for name in wrong:
             node = graph.by_name[name]
-            node_answers = answers.get(name, [])
+            node_answers = _ordinary_first(answers.get(name, []), task.kind, node)
             bad = _first_bad(node_answers, ("raised", "stopped", "nan", "not_a_number", "shape"))
             if bad is not None and bad.problem.code in ("raised", "stopped"):
                 blames.append(
@@ -238,7 +238,22 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
     return blames[0], blames[1:], checks
 
 
+def _ordinary_first(answers, kind: str, node=None):
+    """The answers to diagnose. A reply that fails only at the exercise's edge points (large |z|,
+    where a naive sigmoid overflows) while a classic mistake explains every ordinary point is
+    diagnosed by that mistake: the edge points alone are left to ``borderline``."""
+    ordinary = [(p, a) for p, a in answers if not p.point.label.startswith(EDGE)]
+    if len(ordinary) == len(answers) or not ordinary:
+        return answers
+    if _first_bad(ordinary, ("raised", "stopped", "nan", "not_a_number", "shape", "not_a_dict")) is not None:
+        return answers
+    if node is not None and mistakes.diagnose_node(kind, node, ordinary) is None:
+        return answers
+    return ordinary
+
+
 def _whole_graph_blame(exercise: Exercise, task: Task, answers, points: list[Point], wrong: list[str]):
+    answers = _ordinary_first(answers, task.kind)
     values = [a if isinstance(a, dict) else None for _, a in answers]
     probe_points = [p.point for p, _ in answers]
     bad = _first_bad(answers, ("nan", "not_a_number", "raised", "stopped"))

@@ -10,6 +10,7 @@ import os
 import re
 from dataclasses import replace
 
+from grader.grading import borderline, routines
 from grader.grading.sentences import blame_text
 from grader.grading.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
 from grader.grading.words import fmt, node_text, point_text
@@ -121,6 +122,9 @@ WHAT_EN = {
     "huge int": "a huge int",
     "complex": "a complex number",
 }
+T.update(
+    borderline.TEXTS | routines.TEXTS
+)  # overflow, unstable, modified_input, finite_difference: kept beside their diagnosis
 
 
 def default_lang() -> str:

@@ -43,6 +43,11 @@ def probes_for(exercise: Exercise, points: list[Point]) -> list[Probe]:
     by_name = graph.by_name
     probes: list[Probe] = []
     for t, task in enumerate(exercise.tasks):
+        if task.kind in ("descent", "gradient_check"):
+            from grader.grading import routines  # it builds on Probe: imported here, not at the top
+
+            probes += routines.probes(exercise, t, task, points)
+            continue
         for point in points:
             tr = point.trace
             if task.kind in ("forward", "local_grad", "backward"):
@@ -87,7 +92,7 @@ def call_for(probe_id: int, probe: Probe, task: Task, signature: dict, where: st
         params = {p: probe.point.values[p] for p in task.params or []}
         grads = {p: probe.point.trace.grads[p] for p in task.params or []}
         args = (params, grads, float(task.lr or 0.0))
-    return Call(probe_id, task.function, tuple(args), kwargs, where)
+    return Call(probe_id, task.function, tuple(args), kwargs, where, echo=task.pure)
 
 
 def signature_problem(signature: dict, call: Call) -> str | None:
@@ -118,4 +123,8 @@ def describe_call(task: Task, node: Node | None, n_args: int) -> str:
         names = ["**inputs"]
     if task.kind == "step":
         names = ["params", "grads", "lr"]
+    if task.kind == "descent":
+        names = ["params", "data", "lr", "steps"]
+    if task.kind == "gradient_check":
+        names = ["inputs", "grads"]
     return f"{task.function}({', '.join(names)})"

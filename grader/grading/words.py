@@ -110,6 +110,7 @@ NAMES = {
 # Point labels: "public-1" → "공개 점 1".
 POINT_KINDS = {
     "public": ("공개 점", "public point"),
+    "edge": ("극단 점", "edge point"),
     "random": ("무작위 점", "random point"),
     "hidden": ("숨은 점", "hidden point"),
 }

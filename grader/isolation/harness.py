@@ -11,6 +11,8 @@ Protocol (newline-delimited JSON frames; requests on fd REQ, replies on fd RES, 
     parent → {"calls": [{"id", "fn", "args", "kwargs"}]}
     child  → one frame per call as soon as it returns, in order:
              {"id", "ok": true, "value": V} | {"id", "ok": false, "kind", "type", "message", "line"}
+             (a call with "echo": true also gets "args_after": [V, ...], its positional arguments
+             as the function left them)
     parent → {"done": true}
 
 V is an encoding that no student object survives: exact ints and floats, {"special": "nan"} for
@@ -176,7 +178,10 @@ def run_call(namespace: dict, filename: str, call: dict) -> dict:
     fn = namespace.get(call["fn"])
     try:
         value = fn(*call.get("args", ()), **call.get("kwargs", {}))
-        return {"id": call["id"], "ok": True, "value": encode(value, 0)}
+        reply = {"id": call["id"], "ok": True, "value": encode(value, 0)}
+        if call.get("echo"):  # the arguments as the call left them: the parent tells whether they changed
+            reply["args_after"] = [encode(a, 0) for a in call.get("args", ())]
+        return reply
     except MemoryError:
         return {
             "id": call["id"],

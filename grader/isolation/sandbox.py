@@ -50,6 +50,7 @@ class Call:
     args: tuple = ()
     kwargs: dict = field(default_factory=dict)
     where: str = ""  # for messages: "at point public-1, node e"
+    echo: bool = False  # send the positional arguments back after the call (did the function change them?)
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class CallResult:
     type: str = ""
     message: str = ""
     line: int | None = None
+    args_after: tuple | None = None  # with Call.echo: the positional arguments as the function left them
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,20 @@ class Session:
             )
             self._retire()
             return 0
-        child.send({"calls": [{"id": c.id, "fn": c.fn, "args": list(c.args), "kwargs": c.kwargs} for c in calls]})
+        child.send(
+            {
+                "calls": [
+                    {
+                        "id": c.id,
+                        "fn": c.fn,
+                        "args": list(c.args),
+                        "kwargs": c.kwargs,
+                        **({"echo": True} if c.echo else {}),
+                    }
+                    for c in calls
+                ]
+            }
+        )
         for index, call in enumerate(calls):
             deadline = time.monotonic() + self.limits.seconds_per_call
             try:
@@ -262,7 +277,9 @@ def _decode_call(frame: dict, call: Call) -> CallResult:
     if frame.get("id") != call.id or type(frame.get("ok")) is not bool:
         raise ProtocolError(f"expected the reply to call {call.id}")
     if frame["ok"]:
-        return CallResult(call.id, True, value=decode_value(frame.get("value"), 0))
+        after = frame.get("args_after")
+        after = tuple(decode_value(a, 0) for a in after[:8]) if call.echo and isinstance(after, list) else None
+        return CallResult(call.id, True, value=decode_value(frame.get("value"), 0), args_after=after)
     kind = frame.get("kind") if frame.get("kind") in ("exception", "memory", "forbidden") else "exception"
     return CallResult(
         call.id,

@@ -28,6 +28,7 @@ from grader.grading.verdict import Failure
 from grader.quiz.expressions import Undefined, evaluate, number_text
 from grader.quiz.result import QuizResult, Why, grade_answer, localize, render
 from grader.quiz.spec import Question, Quiz
+from grader.quiz.symbolic import draw_in
 from grader.quiz.variant import Prepared, Variant, draw_question, draw_variant, prepare, student_rng
 
 __all__ = [
@@ -209,8 +210,10 @@ def audit_quiz(path: Path) -> list[str]:
     """Every problem of a quiz file, each ``file:line: key.path: message``; empty when it is sound.
 
     Beyond validation: variants are drawn for sample students (the answer must be defined, the
-    parameters must vary, and so must the answer, or copying a neighbour's number would work), and
-    an expression answer with ``gate:`` is checked against the engine's local gradient of that gate.
+    parameters must vary, and so must the answer, or copying a neighbour's number would work; a
+    numeric question is weak when some student's variant accepts a classic mistake's answer because
+    no clean draw was found), and an expression answer with ``gate:`` is checked against the engine's
+    local gradient of that gate.
     """
     from grader.exercise.loader import dotted, line_of
 
@@ -247,7 +250,7 @@ def _audit_question(quiz: Quiz, p: Prepared, secret: str) -> list[str]:
                 f"the answer is {answers.pop()} for {AUDIT_STUDENTS} students: it does not depend on the "
                 "drawn parameters, so copying a neighbour's answer would work"
             )
-        far = next((v for v in variants if v.hand_value is None), None)
+        far = next((v for v in variants if v.hand_value is None and p.graph is not None), None)
         if far is not None:
             point = ", ".join(f"{k} = {number_text(x)}" for k, x in far.params.items())
             by_hand = "undefined" if far.chain is None else f"{far.chain:.6g}"
@@ -255,6 +258,13 @@ def _audit_question(quiz: Quiz, p: Prepared, secret: str) -> list[str]:
                 f"computed by hand with values rounded to {q.rounding} decimals, the answer at {point} is "
                 f"{by_hand}, far from the exact {far.exact:.6g}: keep values moderate (within:, "
                 "narrower params) or ask for more decimals"
+            )
+        weak = next((v for v in variants if v.weak), None)
+        if weak is not None:
+            point = ", ".join(f"{k} = {number_text(x)}" for k, x in weak.params.items())
+            found.append(
+                f"weak: no draw where every classic mistake is wrong was found (e.g. at {point}, "
+                f"{'; '.join(weak.weak)} would be accepted): widen or change the parameters"
             )
     if q.kind == "expression":
         found += _audit_expression(q, variants[0])
@@ -267,9 +277,10 @@ def _audit_expression(q: Question, variant) -> list[str]:
     gate = GATES.get(q.gate) if q.gate else None
     wrt = q.variables.index(q.wrt) if q.wrt else 0
     defined = 0
+    domains = q.domains()
     for attempt in range(60):
-        lo, hi = ((0.1, 0.9), (-2.0, 2.0), (1.0, 3.0))[attempt % 3]
-        env = {v: round(rng.uniform(lo, hi), 4) for v in q.variables}
+        box = ((0.1, 0.9), (-2.0, 2.0), (1.0, 3.0))[attempt % 3]
+        env = {v: round(draw_in(rng, domains.get(v), box), 4) for v in q.variables}
         try:
             key = evaluate(variant.key, env)
         except Undefined:
@@ -290,5 +301,6 @@ def _audit_expression(q: Question, variant) -> list[str]:
                 f"{q.variables[wrt]}: at {at} it is {key:.6g}, the engine's is {engine:.6g}"
             ]
     if defined < 3:
-        return [f"the answer '{q.answer}' is undefined at almost every point tried"]
+        where = " of the variables' domains" if domains else ""
+        return [f"the answer '{q.answer}' is undefined at almost every point{where} tried"]
     return []

@@ -78,6 +78,31 @@ T = {
         "답안 파일에는 'answers:' 아래에 문항별 답이 있어야 합니다 (예: answers: {{q1: -0.27}}).",
         "the answers file needs an 'answers:' mapping of question ids to answers (e.g. answers: {{q1: -0.27}}).",
     ),
+    # keys withheld while a later attempt can still count (``hide_keys``)
+    "wrong_number_hidden": ("틀렸습니다: 제출 {got}.", "Wrong: you gave {got}."),
+    "correct_chain_hidden": (
+        "정답입니다 (강의처럼 중간값을 반올림해 계산한 값과 일치합니다).",
+        "Correct (it matches the hand computation with rounded intermediate values, as in the lecture).",
+    ),
+    "wrong_expression_hidden": (
+        "틀렸습니다. 이해한 식 {understood}은(는) {at}에서 {got}이며, 정답은 그 점에서 다른 값입니다.",
+        "Wrong: we read your answer as {understood}, which is {got} at {at}; the answer differs there.",
+    ),
+    "undecided_hidden": (
+        "정답과 같은 식인지 확인하지 못했습니다 (이해한 식: {understood}). 더 간단한 꼴로 써 보세요.",
+        "could not confirm that your answer equals the key (we read it as {understood}); try a simpler form.",
+    ),
+    "wrong_choice_hidden": ("틀렸습니다: {got}을(를) 골랐습니다.", "Wrong: you chose {got}."),
+    "keys_hidden": (
+        "정답과 해설은 {when} 이후, 더 이상 점수에 반영될 수 있는 제출이 없을 때 공개됩니다.",
+        "The answers and explanations are shown after {when}, once no later attempt can count.",
+    ),
+    "keys_hidden_open": (
+        "정답과 해설은 더 이상 점수에 반영될 수 있는 제출이 없을 때 공개됩니다 "
+        "(이 퀴즈는 마감이 없거나, 늦은 제출도 점수에 반영됩니다).",
+        "The answers and explanations are shown once no later attempt can count (this quiz has no deadline, "
+        "or late attempts still earn marks).",
+    ),
     "unknown_question": (
         "'{qid}'은(는) 이 퀴즈의 문항이 아니므로 채점하지 않았습니다 (문항: {known}).",
         "'{qid}' is not a question of this quiz and was not graded (questions: {known}).",
@@ -134,6 +159,7 @@ class QuizResult:
     lang: str = "en"
     practice: bool = False
     warnings: tuple[Why, ...] = ()
+    keys_shown: bool = True  # False: the answers and explanations are withheld (``hide_keys``)
 
     @property
     def exercise(self) -> str:  # the item id, as in a Verdict
@@ -176,7 +202,38 @@ def from_json(data: dict[str, Any]) -> QuizResult:
         data.get("lang", "en"),
         data.get("practice", False),
         tuple(why(w["why"]) for w in data.get("warnings", [])),
+        data.get("keys_shown", True),
     )
+
+
+HIDDEN = {  # a message that names the key → the same message without it
+    "correct_chain": "correct_chain_hidden",
+    "wrong_number": "wrong_number_hidden",
+    "wrong_sign": "wrong_number_hidden",
+    "wrong_expression": "wrong_expression_hidden",
+    "undecided": "undecided_hidden",
+    "wrong_choice": "wrong_choice_hidden",
+}
+KEY_PARAMS = ("expected", "key")
+
+
+def hide_keys(result: QuizResult, release: str | None = None) -> QuizResult:
+    """The result without the answers: no expected value, no key in any message or its parameters,
+    no explanation (it often states the answer), and a note saying when they will be shown.
+
+    The rule (docs/quiz.md, "When the answers are shown"): a marked quiz's answers are shown only once
+    no later attempt can count; ``release`` is that moment, as text, when the course has one."""
+    if not result.keys_shown:
+        return result
+    questions = []
+    for q in result.questions:
+        why = q.why
+        code = HIDDEN.get(why.code, why.code)
+        params = {k: v for k, v in why.params.items() if k not in KEY_PARAMS}
+        questions.append(replace(q, why=Why(code, params), expected=None, explanation=None))
+    note = Why("keys_hidden", {"when": release}) if release else Why("keys_hidden_open")
+    hidden = replace(result, questions=tuple(questions), keys_shown=False, warnings=(*result.warnings, note))
+    return localize(hidden, result.lang)
 
 
 # --------------------------------------------------------------------------- one answer
@@ -240,15 +297,12 @@ def grade_numeric(qv: QuestionVariant, raw: Any) -> QuestionResult:
     if value is None:
         return result(qv, "invalid", Why("not_a_number", {"text": _shown(raw)}), got=_shown(raw), expected=expected)
     half = 0.5 * 10.0**-q.rounding
-    tol = q.tolerance
     slack = 1e-9 * max(1.0, abs(exact))
-    within = abs(value - exact) <= (tol.atol + tol.rtol * abs(exact) if tol else half) + slack
-    by_hand = qv.hand_value is not None and abs(value - qv.hand_value) <= half + slack
     params = {"got": number_text(value), "expected": number_text(expected), "decimals": q.rounding}
-    if within:
-        return result(qv, "correct", Why("correct"), got=value, expected=expected)
-    if by_hand:
-        return result(qv, "correct", Why("correct_chain", params), got=value, expected=expected)
+    if qv.accepts(value):
+        exactly = replace(qv, chain=None).accepts(value)
+        why = Why("correct") if exactly else Why("correct_chain", params)
+        return result(qv, "correct", why, got=value, expected=expected)
     if abs(exact) > half and abs(value + exact) <= half + slack:
         return result(qv, "wrong", Why("wrong_sign", params), got=value, expected=expected)
     return result(qv, "wrong", Why("wrong_number", params), got=value, expected=expected)
@@ -269,7 +323,7 @@ def grade_expression(qv: QuestionVariant, raw: Any, worker=None) -> QuestionResu
     except ExpressionError as exc:
         why = Why("bad_expression", {"error": exc.code, "error_params": dict(exc.params)})
         return result(qv, "invalid", why, got=text[:MAX_ANSWER_CHARS], expected=key_text)
-    found = judge(qv.key, tree, list(q.variables), worker=worker)  # type: ignore[arg-type]
+    found = judge(qv.key, tree, list(q.variables), worker=worker, domains=q.domains())  # type: ignore[arg-type]
     understood = to_text(tree)
     params = {"understood": understood, "key": key_text}
     extra = {"got": text, "expected": key_text, "understood": understood, "latex": found.latex}

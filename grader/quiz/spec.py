@@ -24,7 +24,7 @@ class Model(BaseModel):
 MAX_GRID = 100_000
 ONLY = {  # the keys only one kind of question takes
     "numeric": ("graph", "at", "decimals", "tolerance", "within"),
-    "expression": ("variables", "gate", "wrt"),
+    "expression": ("variables", "gate", "wrt", "domain"),
     "choice": ("choices", "shuffle"),
 }
 Kind = Literal["numeric", "expression", "choice"]
@@ -63,6 +63,33 @@ class ParamSpec(Model):
         return [round(lo + k * self.step, digits) for k in range(count)]
 
 
+class Domain(Model):
+    """Where an expression's variable lives: an open interval ``range: [lo, hi]`` or a few ``choices``
+    (a label y in {0, 1}). Counterexamples and the numeric judge use only values from it."""
+
+    range: tuple[Number, Number] | None = None
+    choices: list[Number] | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self):
+        if (self.range is None) == (self.choices is None):
+            raise ValueError("give exactly one of 'range' (an open interval) or 'choices'")
+        if self.range is not None and not self.range[0] < self.range[1]:
+            raise ValueError(f"the open interval ({self.range[0]:g}, {self.range[1]:g}) is empty")
+        if self.choices is not None and not self.choices:
+            raise ValueError("give at least one choice")
+        return self
+
+
+# The domains a gate's inputs have when a question with ``gate:`` declares none (by position).
+GATE_DOMAINS: dict[str, tuple[Domain | None, ...]] = {
+    "bce": (Domain(range=(0.0, 1.0)), Domain(choices=[0.0, 1.0])),
+    "sigmoid_bce": (None, Domain(choices=[0.0, 1.0])),
+    "log": (Domain(range=(0.0, 5.0)),),
+    "sqrt": (Domain(range=(0.0, 5.0)),),
+}
+
+
 class QuestionTolerance(Model):
     atol: Number = Field(default=0.0, ge=0)
     rtol: Number = Field(default=0.0, ge=0)
@@ -85,6 +112,7 @@ class Question(Model):
     variables: list[str] = []
     gate: str | None = None  # the answer must equal this gate's local gradient (checked by `grade check`)
     wrt: str | None = None
+    domain: dict[str, Domain] = {}  # variable -> its domain (defaults from `gate:`, else all reals)
     # choice
     choices: list[Text] = []
     shuffle: bool = False
@@ -121,6 +149,19 @@ class Question(Model):
             found.append((("wrt",), f"'{self.wrt}' is not one of the variables {self.variables}"))
         if self.wrt is not None and self.gate is None:
             found.append((("wrt",), "'wrt' goes with 'gate'"))
+        for name in self.domain:
+            if name not in self.variables:
+                found.append((("domain", name), f"'{name}' is not one of the variables {self.variables}"))
+        return found
+
+    def domains(self) -> dict[str, Domain]:
+        """Each variable's domain: declared, else its gate's (a BCE's p in (0, 1), y in {0, 1}), else none."""
+        found: dict[str, Domain] = {}
+        defaults = GATE_DOMAINS.get(self.gate or "", ())
+        for i, name in enumerate(self.variables):
+            domain = self.domain.get(name) or (defaults[i] if i < len(defaults) else None)
+            if domain is not None:
+                found[name] = domain
         return found
 
     def _choice_problems(self) -> list[tuple[tuple, str]]:

@@ -2,9 +2,9 @@
 
 Two independent judges:
 
-* **numeric** — both trees are evaluated with floats at random points (several boxes: around 0,
-  inside (0, 1), positive, negative); a point where both are defined and differ is a
-  counterexample, and the answer is refused. Agreement at ``MIN_POINTS`` points or more is
+* **numeric** — both trees are evaluated with floats at random points (each variable in its declared
+  domain, else in several boxes: around 0, inside (0, 1), positive, negative); a point where both
+  are defined and differ is a counterexample, and the answer is refused. Agreement at ``MIN_POINTS`` points or more is
   evidence of equivalence.
 * **symbolic** — ``sympy.simplify(key - answer) == 0``, run in a separate worker process
   (``python -m grader.quiz.symbolic``) that is killed when a request takes longer than its time bound,
@@ -53,14 +53,20 @@ class Judgement:
     key_latex: str | None = None
 
 
-def numeric_compare(key: Ast, answer: Ast, variables: list[str], constants: Mapping[str, float]):
-    """("same", n) | ("differ", n, counterexample) | ("unknown", n): agreement at random points."""
+def numeric_compare(
+    key: Ast, answer: Ast, variables: list[str], constants: Mapping[str, float], domains: Mapping | None = None
+):
+    """("same", n) | ("differ", n, counterexample) | ("unknown", n): agreement at random points.
+
+    ``domains`` maps a variable to its ``Domain`` (``range``: an open interval, or ``choices``): its
+    values are drawn from there only, so a counterexample never shows an impossible p = 1.4 or y = 0.3."""
     seed = hashlib.sha256(f"{to_text(key)}\0{to_text(answer)}".encode()).digest()
     rng = random.Random(seed)
+    domains = domains or {}
     agree = 0
     for attempt in range(MAX_ATTEMPTS):
-        lo, hi = BOXES[attempt % len(BOXES)]
-        env = {**constants, **{v: round(rng.uniform(lo, hi), 6) for v in variables}}
+        box = BOXES[attempt % len(BOXES)]
+        env = {**constants, **{v: draw_in(rng, domains.get(v), box) for v in variables}}
         try:
             expected = evaluate(key, env)
             got = evaluate(answer, env)
@@ -75,6 +81,15 @@ def numeric_compare(key: Ast, answer: Ast, variables: list[str], constants: Mapp
     return ("same" if agree >= MIN_POINTS else "unknown"), agree, None
 
 
+def draw_in(rng: random.Random, domain, box: tuple[float, float]) -> float:
+    if domain is None:
+        return round(rng.uniform(*box), 6)
+    if domain.choices is not None:
+        return float(rng.choice(domain.choices))
+    lo, hi = domain.range
+    return round(lo + (hi - lo) * rng.uniform(0.02, 0.98), 6)
+
+
 def judge(
     key: Ast,
     answer: Ast,
@@ -82,10 +97,11 @@ def judge(
     constants: Mapping[str, float] | None = None,
     worker: Worker | None = None,
     timeout: float | None = None,
+    domains: Mapping | None = None,
 ) -> Judgement:
     """Both judges; ``worker=None`` uses the shared worker (``GRADE_SYMPY=0`` turns sympy off)."""
     constants = dict(constants or {})
-    verdict, points, counter = numeric_compare(key, answer, variables, constants)
+    verdict, points, counter = numeric_compare(key, answer, variables, constants, domains)
     reply = (worker or shared_worker()).compare(key, answer, constants, timeout, prove=verdict != "differ")
     proved, latex, key_latex = reply.get("proved"), reply.get("latex"), reply.get("key_latex")
     if verdict == "differ":

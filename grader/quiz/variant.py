@@ -10,6 +10,12 @@ Rounding: next to the exact answer, the same formula is evaluated on a *lecture 
 value and gradient written on the graph is rounded to the asked decimals before it is used, as a
 student computing by hand does (the lecture's ``(1 − 0.73)·0.73·(−1.37) = −0.270`` for the exact
 ``−0.2689``); both are accepted.
+
+Planted mistakes: a numeric variant where a classic mistake (η ignored, the ×x1 of a mul gate
+forgotten, ∂L/∂x1 for ∂L/∂w1, a sign flipped, ...; see ``grader.quiz.planted``) would be accepted is
+drawn again, from the same seeded stream, so the redraw is as deterministic as the first draw. When
+no clean draw is found, the draw with the fewest passing mistakes is kept and marked ``weak``
+(``grade check`` reports it).
 """
 
 from __future__ import annotations
@@ -18,7 +24,7 @@ import hashlib
 import hmac
 import random
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -36,6 +42,7 @@ from grader.quiz.expressions import (
     refs_in,
     substitute,
 )
+from grader.quiz.planted import accepts, mistaken_values, refs_of
 from grader.quiz.spec import Question, Quiz
 
 MAX_REDRAWS = 200
@@ -81,6 +88,7 @@ class Prepared:
     key: Ast
     graph: Graph | None = None
     base: dict[str, float] = field(default_factory=dict)  # graph inputs that are not drawn
+    cache: dict = field(default_factory=dict, compare=False, repr=False)  # mistakes equal to the key by construction
 
 
 def prepare(quiz: Quiz, path: Path | None) -> tuple[list[Prepared], list[Problem]]:
@@ -214,6 +222,7 @@ class QuestionVariant:
     chain: float | None = None  # numeric, with the values on the graph rounded as by hand
     key: Ast | None = None  # expression, parameters replaced by their values
     order: tuple[int, ...] = ()  # choice: shown position → index in the file
+    weak: tuple[str, ...] = ()  # numeric: classic mistakes this variant accepts (no clean draw was found)
 
     @property
     def question(self) -> Question:
@@ -234,6 +243,25 @@ class QuestionVariant:
             return None
         bound = max(10 * 10.0**-self.question.rounding, 0.02 * abs(self.exact))
         return self.chain if abs(self.chain - self.exact) <= bound else None
+
+    def accepts(self, value: float) -> bool:
+        """Whether a numeric answer ``value`` gets the mark (the one rule for grading and for planting)."""
+        q, tol = self.question, self.question.tolerance
+        atol, rtol = (tol.atol, tol.rtol) if tol else (None, None)
+        return accepts(float(self.exact), self.hand_value, q.rounding, atol, rtol, value)  # type: ignore[arg-type]
+
+    def passing_mistakes(self) -> list[str]:
+        """The classic mistakes whose answer this variant would accept."""
+        q, p = self.question, self.prepared
+        if q.kind != "numeric" or self.exact is None:
+            return []
+        reference = trace(p.graph, {n: self.params[n] for n in p.graph.inputs}) if p.graph is not None else None
+        params = {name for name in q.params if p.graph is None or name not in p.graph.inputs}
+        found = []
+        for mistake, value in mistaken_values(p.key, p.graph, reference, dict(self.params), params):
+            if value is not None and self.accepts(value) and mistake.label not in found:
+                found.append(mistake.label)
+        return found
 
     def text(self, lang: str) -> str:
         text = fill(self.question.text.get(lang), self.params)
@@ -297,23 +325,71 @@ def draw_variant(quiz: Quiz, prepared: list[Prepared], secret: str, student: str
     return Variant(quiz, student, practice, questions)
 
 
-def draw_question(quiz: Quiz, p: Prepared, rng: random.Random) -> QuestionVariant:
+def draw_question(quiz: Quiz, p: Prepared, rng: random.Random, plant: bool = True) -> QuestionVariant:
+    """The first usable draw where no classic mistake passes (``plant=False``: the first usable draw)."""
     q = p.question
-    last = None
+    last, best = None, None
     for _ in range(MAX_REDRAWS if q.params else 1):
         drawn = {}
         for name, spec in q.params.items():
             drawn[name] = rng.choice([v for v in spec.grid() if v not in spec.exclude])
         try:
-            return _answer(p, drawn, rng)
+            qv = _answer(p, drawn, rng)
         except (EvaluationError, Undefined, DomainError, Redraw) as exc:
             last = exc
+            continue
+        passing = qv.passing_mistakes() if plant else []
+        if passing:  # only then is it worth knowing which are the key by construction (computed once)
+            passing = [m for m in passing if m not in structural(quiz, p)]
+        if not passing:
+            return qv
+        if best is None or len(passing) < len(best.weak):
+            best = replace(qv, weak=tuple(passing))
+    if best is not None:
+        return best
     raise ExerciseError(
         quiz.path,
         None,
         f"questions[{p.index}]",
         f"no usable draw in {MAX_REDRAWS if q.params else 1} attempt(s): {last}",
     )
+
+
+STRUCTURAL_SAMPLES = 24
+
+
+def structural(quiz: Quiz, p: Prepared) -> frozenset[str]:
+    """Mistakes equal to the key by the question's construction (a forgotten upstream that is always
+    1, σ′ unchanged by a lost sign, ∂L/∂w0 = ∂L/∂z at an add gate): no draw can avoid them, and they
+    are no mistake here. Found at generic points: every drawn parameter moved off its grid by a
+    random fraction of a step, so that only identities survive (an η drawn from [1] alone does not:
+    ignoring it is a real mistake, and ``grade check`` reports the question weak). Computed once per
+    question, from a fixed seed."""
+    if "structural" not in p.cache:
+        rng = random.Random(f"structural\0{quiz.id}\0{p.question.id}")
+        common: set[str] | None = None
+        samples = 0
+        for _ in range(STRUCTURAL_SAMPLES * 4 if p.question.kind == "numeric" else 0):
+            try:
+                qv = _answer(p, _generic_draw(p.question, rng), rng)
+            except (EvaluationError, Undefined, DomainError, Redraw):
+                continue
+            found = set(qv.passing_mistakes())
+            common = found if common is None else common & found
+            samples += 1
+            if not common or samples == STRUCTURAL_SAMPLES:
+                break
+        p.cache["structural"] = frozenset(common or ())
+    return p.cache["structural"]
+
+
+def _generic_draw(q: Question, rng: random.Random) -> dict[str, float]:
+    drawn = {}
+    for name, spec in q.params.items():
+        grid = [v for v in spec.grid() if v not in spec.exclude]
+        spread = spec.step if spec.range is not None else (max(grid) - min(grid)) / len(grid) or 0.5
+        drawn[name] = rng.choice(grid) + rng.uniform(0.1, 0.4) * rng.choice([-1, 1]) * spread
+    return drawn
 
 
 def _answer(p: Prepared, drawn: dict[str, float], rng: random.Random) -> QuestionVariant:
@@ -341,17 +417,6 @@ def _answer(p: Prepared, drawn: dict[str, float], rng: random.Random) -> Questio
     except (ArithmeticError, ValueError):
         chain = None
     return QuestionVariant(p, {**point, **drawn}, exact=exact, chain=chain)
-
-
-def refs_of(tr: Trace) -> dict[tuple[str, str, int], float]:
-    refs: dict[tuple[str, str, int], float] = {}
-    for name, value in tr.values.items():
-        refs[("value", name, 0)] = value
-        refs[("grad", name, 0)] = tr.grads.get(name, 0.0)
-    for name, local in tr.locals.items():
-        for k, g in enumerate(local):
-            refs[("local", name, k)] = g
-    return refs
 
 
 def lecture_trace(graph: Graph, point: dict[str, float], decimals: int, exact: Trace) -> Trace:

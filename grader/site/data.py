@@ -268,13 +268,14 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
             common,
             student,
             {i: (digests.get(i), c.result_id, [a.__dict__ for a in c.attempts]) for i, c in per_item.items()},
+            sorted(i for i in per_item if crs.keys_released(i)),  # a quiz's answers appear once released
         )
         pages.append(
             site.Page(
                 f"r/{tokens[student]}.html",
                 "report.html.j2",
                 key,
-                lambda s=student: _report_context(book, exercises, items, counted[s], s, common),
+                lambda s=student: _report_context(book, exercises, items, counted[s], s, common, crs),
             )
         )
     if not students_only:
@@ -291,12 +292,18 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
     return pages
 
 
-def _report_context(book, exercises, items, per_item: dict[str, Counted], student: str, common: dict) -> dict:
+def _report_context(book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs) -> dict:
+    from grader.quiz.result import hide_keys
+
     shown = []
     for item in (i for i in items if i in per_item):
         c = per_item[item]
         data, result = load_result(book, c.result_id)
         ex = exercises.get(item)
+        is_quiz = data.get("kind") == "quiz" or "questions" in data
+        if is_quiz and not result.practice and not crs.keys_released(item):
+            release = crs.key_release(item)
+            result = hide_keys(result, release.isoformat(timespec="minutes") if release else None)
         view = (
             quiz_view(result)
             if data.get("kind") == "quiz" or "questions" in data

@@ -13,9 +13,11 @@ from grader.grading.verdict import Check, Why
 from grader.report import terminal
 
 # Identifiers the samples put in, and the math and code words a Korean sentence may keep.
-SAMPLE_NAMES = {"yhat", "sigx", "sigy", "m2", "num", "den", "xpy", "m1", "w0", "w1", "x1", "x2", "exp_backward", "step"}
-ALLOWED = {"out", "ln", "log", "log10", "log2", "math", "tanh", "max", "ReLU", "dict", "set", "None", "bool"}
-ALLOWED |= {"nan", "inf", "def", "print", "upstream", "ValueError", "OverflowError", "sigmoid", "mul", "add"}
+SAMPLE_NAMES = {"yhat", "sigx", "sigy", "m1", "m2", "params", "num", "den", "xpy", "w0", "w1", "x1", "x2", "step"}
+SAMPLE_NAMES |= {"exp_backward"}
+MATH = {"out", "ln", "log", "log10", "log2", "exp", "math", "tanh", "max", "ReLU", "nan", "inf", "BCE"}
+CODE = {"dict", "set", "None", "bool", "def", "print", "ValueError"}  # Python's own names
+ALLOWED = MATH | CODE
 LATIN = re.compile(r"[A-Za-z][A-Za-z0-9_]+")
 
 
@@ -44,6 +46,14 @@ SAMPLE = {
     "problem": "takes 2 positional argument(s) but is called with 3",
     "point": "public-1",
     "what_ko": "",
+    "name": "w1",
+    "arg": "params",
+    "digits": 5,
+    "detail": "",
+    "got": 0.5,
+    "step": 3,
+    "before": 0.31,
+    "after": 0.35,
 }
 
 
@@ -121,6 +131,7 @@ def test_the_words_tables_have_both_languages_and_the_terminal_korean_labels():
     assert words.point_text("public-1", "ko") == "공개 점 1"
     assert words.point_text("random-2", "ko") == "무작위 점 2"
     assert words.point_text("hidden-3", "ko") == "숨은 점 3"
+    assert words.point_text("edge-1", "ko") == "극단 점 1"
     assert words.point_text("public-1", "en") == "public-1"
 
 

@@ -49,7 +49,8 @@ INPUTS = "w0, w1, x1, w2, x2, y"
 NAMES = "w0, w1, x1, w2, x2, y, m1, m2, z, n, e, d, yhat, L"
 NODES = "m1, m2, z, n, e, d, yhat, L"
 TOP_LEVEL_KEYS = (
-    "id, title, description, graph, points, random, tasks, tolerance, allowed_imports, limits, same_gradients_as, order"
+    "id, title, description, graph, points, edge_points, random, tasks, tolerance, allowed_imports, limits, "
+    "same_gradients_as, order"
 )
 
 
