@@ -161,6 +161,7 @@ WRONG_LOCAL: dict[str, tuple[tuple[str, LocalRule], ...]] = {
         ("−y/p − (1 − y)/(1 − p)", lambda a, o: (-a[1] / a[0] - (1 - a[1]) / (1 - a[0]),)),
         ("p − y", lambda a, o: (a[0] - a[1],)),
     ),
+    "max": (("(1, 1)", lambda a, o: (1.0,) * len(a)),),  # routed to every input, like an add gate
     "sigmoid_bce": (
         ("σ(z)", lambda a, o: (sigmoid(a[0]),)),
         ("σ(z)(1 − σ(z))", lambda a, o: (sigmoid(a[0]) * (1.0 - sigmoid(a[0])),)),
@@ -177,6 +178,9 @@ WRONG_FORWARD: dict[str, tuple[tuple[str, ForwardRule], ...]] = {
     "bce": (("−ln p", lambda a: -math.log(a[0])), ("−y·ln p", lambda a: -a[1] * math.log(a[0]))),
     "sigmoid_bce": (("σ(z) − y", lambda a: sigmoid(a[0]) - a[1]), ("−ln σ(z)", lambda a: -math.log(sigmoid(a[0])))),
 }
+# Gates where "the upstream passed through unchanged" has a better name: add's local gradient is 1
+# anyway, sub's (u, u) is the subtrahend's sign, max's (u, u) is routing to every input.
+NO_MISSING_LOCAL = ("add", "sub", "max")
 LOG_GATES = ("log", "bce", "sigmoid_bce")  # a forward off by 1/ln 10 or 1/ln 2 used another log base
 LOG_BASES = (10, 2)
 
@@ -244,7 +248,7 @@ def node_rules(kind: str, node: Node) -> list[tuple[str, dict, Predictor]]:
     if len(node.args) == 1 and gate.from_input and gate.from_output:
         rules.append(("used_input_for_output", {}, lambda p: as_answer(p, (_safe(gate.from_output, p.args[0]),))))
         rules.append(("used_output_for_input", {}, lambda p: as_answer(p, (_safe(gate.from_input, out_of(p)),))))
-    if kind == "backward":
+    if kind == "backward" and node.op not in NO_MISSING_LOCAL:
         rules.append(("missing_local", {}, lambda p: as_answer(p, (1.0,) * n)))
     for text, fn in WRONG_LOCAL.get(node.op, ()):
         rules.append(("wrong_rule", {"rule": text}, lambda p, fn=fn: as_answer(p, _safe(fn, tuple(p.args), out_of(p)))))
@@ -508,7 +512,8 @@ def _local_changes(graph: Graph, node: Node) -> list[Change]:
     if len(node.args) == 1 and gate.from_input and gate.from_output:
         found.append(change("used_input_for_output", {}, lambda u, loc, a, o: (u * gate.from_output(a[0]),)))
         found.append(change("used_output_for_input", {}, lambda u, loc, a, o: (u * gate.from_input(o),)))
-    found.append(change("missing_local", {}, lambda u, loc, a, o: graded([1.0] * n, u, loc)))
+    if node.op not in NO_MISSING_LOCAL:
+        found.append(change("missing_local", {}, lambda u, loc, a, o: graded([1.0] * n, u, loc)))
     for text, fn in WRONG_LOCAL.get(node.op, ()):
         found.append(change("wrong_rule", {"rule": text}, lambda u, loc, a, o, fn=fn: graded(fn(a, o), u, loc)))
     factors = [0.5, 1.0 / len(node.args)] if node.op == "add" and len(node.args) > 1 else [0.5, 2.0]
