@@ -504,6 +504,17 @@ def site(
         ),
     ] = None,
     exercises: ExercisesDir = None,
+    practice: Annotated[
+        bool,
+        typer.Option(
+            "--practice/--no-practice",
+            help="Exercise pages get an editor that grades in the browser with the same code (Pyodide, ~14 MB).",
+        ),
+    ] = False,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the site on http://127.0.0.1 (Ctrl-C stops).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve.")] = 8000,
 ) -> None:
     """Build the static feedback site: exercise pages, a report per student, the instructor's dashboard."""
     import csv
@@ -518,6 +529,7 @@ def site(
         course_file=course_file,
         secret_file=secret_file,
         exercises_dir=exercises,
+        practice=practice,
     )
     err.print(report.summary())
     if links is not None:
@@ -526,7 +538,29 @@ def site(
             writer.writerow(["student", "report"])
             writer.writerows(sorted((s, base_url + p) for s, p in report.reports.items()))
         err.print(f"wrote {links}: {len(report.reports)} student link(s); keep it private")
-    out.print((out_dir / (report.dashboard or "index.html")).resolve().as_uri())
+    page = report.dashboard or "index.html"
+    if serve:
+        _serve(out_dir, page, port)
+    else:
+        out.print((out_dir / page).resolve().as_uri())
+
+
+def _serve(folder: Path, page: str, port: int) -> None:
+    """Serve a built site on 127.0.0.1 until Ctrl-C; print the page's address."""
+    from grader.site.serve import server
+
+    try:
+        httpd = server(folder, port)
+    except OSError as exc:
+        raise UsageError(f"--serve: cannot listen on 127.0.0.1:{port} ({exc.strerror}); try --port 0") from None
+    out.print(f"http://127.0.0.1:{httpd.server_address[1]}/{page}")
+    err.print("serving the site on 127.0.0.1 only; Ctrl-C stops")
+    try:
+        httpd.serve_forever()
+    except KeyboardInterrupt:
+        err.print("stopped")
+    finally:
+        httpd.server_close()
 
 
 @app.command()
@@ -534,6 +568,14 @@ def demo(
     workdir: Annotated[Path, typer.Option("--dir", help="Where to put grades.db and the site.")] = Path("grade-demo"),
     lang: Lang = None,
     quiet: Annotated[bool, typer.Option("--quiet", "-q", help="No progress on stderr.")] = False,
+    practice: Annotated[
+        bool,
+        typer.Option("--practice/--no-practice", help="Exercise pages with the in-browser editor (on by default)."),
+    ] = True,
+    serve: Annotated[
+        bool, typer.Option("--serve", help="Then serve the site on http://127.0.0.1 (Ctrl-C stops).")
+    ] = False,
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="The port for --serve.")] = 8000,
 ) -> None:
     """Grade the sample class shipped with the grader into SQLite and build its feedback site.
 
@@ -546,11 +588,17 @@ def demo(
     with live:
         summary = batch_mod.run_sample(workdir, report=report)
     _print_summary(summary)
-    built = site_data.build(workdir / "grades.db", workdir / "site", lang=_lang(lang))
+    built = site_data.build(workdir / "grades.db", workdir / "site", lang=_lang(lang), practice=practice)
     err.print(built.summary())
     err.print(f"gradebook: {(workdir / 'grades.db').resolve()}")
-    err.print("open the site:")
-    out.print((workdir / "site" / (built.dashboard or "index.html")).resolve().as_uri())
+    page = built.dashboard or "index.html"
+    if serve:
+        _serve(workdir / "site", page, port)
+    else:
+        if practice:
+            err.print(f"to practise in the browser, serve it: grade demo --dir {workdir} --serve")
+        err.print("open the site:")
+        out.print((workdir / "site" / page).resolve().as_uri())
     raise typer.Exit(1 if summary["faults"] else 0)
 
 

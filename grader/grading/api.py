@@ -56,9 +56,23 @@ def submit(
     source, failure = read_submission(path)
     if source is None:
         return explain.localize(_failed(ex, student, failure), lang)
+    return submit_source(ex, source, str(path.name), student, lang, secret, limits)
+
+
+def submit_source(
+    ex: Exercise,
+    source: str,
+    filename: str,
+    student: str | None = None,
+    lang: str = "en",
+    secret: str | None = None,
+    limits: Limits | None = None,
+) -> Verdict:
+    """Grade a submission's text: what ``submit`` does once the file is read (and what the site's
+    practice panel runs in the browser, so that both give the same verdict)."""
     seed = secret_seed(secret, ex.id) if secret else submission_seed(source)
     points = draw_points(ex, seed, hidden=bool(secret))
-    verdict = grade_source(ex, source, str(path.name), points, student, limits)
+    verdict = grade_source(ex, source, filename, points, student, limits)
     return explain.localize(verdict, lang)
 
 

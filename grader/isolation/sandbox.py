@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -89,7 +90,14 @@ class LoadReport:
 
 
 class Session:
-    """Loads one submission in a child and answers rounds of calls, restarting after a fatal call."""
+    """Loads one submission in a child and answers rounds of calls, restarting after a fatal call.
+
+    ``child_factory`` makes each child: a forked, locked-down process (``Child``) everywhere but in
+    the browser, where the site's practice worker sets ``inprocess.InProcessChild`` once at start-up
+    (the worker is the student's own sandbox; see docs/site.md).
+    """
+
+    child_factory: Callable[..., Child] = Child
 
     def __init__(
         self,
@@ -140,8 +148,9 @@ class Session:
     def load(self) -> LoadReport:
         """Start a child and load the source in it (the child reads it only once locked down)."""
         self._retire()
-        pool = self.pool or default_pool()
-        self.child = Child(self.limits, pool, self.load_request["allowed_imports"], {"load": self.load_request})
+        factory = type(self).child_factory
+        pool = self.pool or (default_pool() if factory is Child else None)
+        self.child = factory(self.limits, pool, self.load_request["allowed_imports"], {"load": self.load_request})
         try:
             frame = self.child.read_frame(time.monotonic() + self.limits.seconds_to_load)
             self.child.pid  # noqa: B018 - the zygote confirms the lock-down before any reply counts

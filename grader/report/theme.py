@@ -118,6 +118,38 @@ UI: dict[str, tuple[str, str]] = {
     "checks_passed": ("공개 점검 {n}개 통과", "{n} public check(s) passed"),
     "description": ("설명", "Description"),
     "item": ("항목", "Item"),
+    # the practice panel (grade site --practice)
+    "practice": ("여기서 연습하기", "Practise here"),
+    "practice_intro": (
+        "브라우저 안에서 grade submit 과 같은 채점기로 바로 점검합니다. 아무것도 설치하거나 보내지 않습니다.",
+        "Check your functions right here, with the same grader as grade submit: nothing to install, nothing sent.",
+    ),
+    "practice_open": ("편집기 열기", "Open the editor"),
+    "practice_size": ("처음 한 번 약 {mb} MB를 내려받습니다", "downloads about {mb} MB the first time"),
+    "practice_check": ("점검", "Check"),
+    "practice_download": ("{file} 내려받기", "Download {file}"),
+    "practice_reset": ("처음 상태로", "Reset to the stub"),
+    "practice_file": (
+        "이 브라우저는 파일로 연 페이지(file://)에서 WebAssembly를 실행하지 않습니다. 사이트 폴더를 서버로 여세요:",
+        "This browser does not run WebAssembly in a page opened as a file (file://). Serve the site's folder:",
+    ),
+}
+
+# The practice panel's status line, written by practice.js in the page's language.
+PRACTICE_TEXTS = {
+    "loading": ("채점기를 불러오는 중…", "Loading the grader…"),
+    "ready": ("준비됨", "Ready"),
+    "checking": ("점검 중…", "Checking…"),
+    "restarting": (
+        "시간 제한을 넘긴 코드를 멈추고 다시 점검하는 중…",
+        "Stopped code that ran past its time limit; checking again…",
+    ),
+    "failed": ("점검하지 못했습니다", "Could not check"),
+    "editor": ("코드 편집기", "Code editor"),
+    "file": (
+        "file:// 로 연 페이지에서는 연습 기능이 동작하지 않습니다. grade site --serve 로 여세요.",
+        "Practice does not run in a page opened from file://: serve the folder with grade site --serve.",
+    ),
 }
 
 
@@ -202,6 +234,7 @@ def environment(theme: Path | None = None) -> jinja2.Environment:
         label=label,
         version=__version__,
         csp=csp(),
+        practice=None,
         inline=None,
         noindex=False,
         root="",
@@ -292,7 +325,9 @@ def write_pages(
     env: jinja2.Environment,
     theme: Path | None = None,
     extra_files: dict[str, bytes] | None = None,
+    skip_static: tuple[str, ...] = (),
 ) -> BuildReport:
+    """Write what changed; ``skip_static``: folders of the theme's static/ this site does not need."""
     import time
 
     started = time.perf_counter()
@@ -300,7 +335,7 @@ def write_pages(
     out.mkdir(parents=True, exist_ok=True)
     old = _read_manifest(out)
     new: dict[str, dict] = {}
-    report.static_written = _copy_theme(theme or theme_dir(), out, old, new)
+    report.static_written = _copy_theme(theme or theme_dir(), out, old, new, skip_static)
     for path, data in (extra_files or {}).items():
         digest = hashlib.sha256(data).hexdigest()
         new[path] = {"sha256": digest}
@@ -364,11 +399,13 @@ def _write_if_changed(target: Path, data: bytes, old_digest: str | None, digest:
     return True
 
 
-def _copy_theme(theme: Path, out: Path, old: dict, new: dict) -> int:
+def _copy_theme(theme: Path, out: Path, old: dict, new: dict, skip: tuple[str, ...] = ()) -> int:
     copied = 0
     static = theme / "static"
     for source in sorted(p for p in static.rglob("*") if p.is_file()):
         rel = "static/" + source.relative_to(static).as_posix()
+        if any(rel.startswith(f"static/{folder}/") for folder in skip):
+            continue
         stat = source.stat()
         stamp = f"{stat.st_size}:{stat.st_mtime_ns}"
         before = old.get(rel, {})
@@ -382,8 +419,17 @@ def _copy_theme(theme: Path, out: Path, old: dict, new: dict) -> int:
     return copied
 
 
-def csp(inline_hashes: list[str] | None = None) -> str:
-    """No request may leave the page: scripts, styles and fonts come from the site's folder (or are inline)."""
+def csp(inline_hashes: list[str] | None = None, practice: bool = False) -> str:
+    """No request may leave the page: scripts, styles and fonts come from the site's folder (or are inline).
+
+    A practising page may also compile WebAssembly (Pyodide) and start its worker, from the folder.
+    """
+    if practice:
+        return (
+            "default-src 'none'; script-src 'self' 'wasm-unsafe-eval'; worker-src 'self'; connect-src 'self'; "
+            "style-src 'self' 'unsafe-inline'; font-src 'self'; img-src 'self' data: blob:; base-uri 'none'; "
+            "form-action 'none'"
+        )
     if inline_hashes is not None:
         scripts = " ".join(f"'sha256-{h}'" for h in inline_hashes)
         return (

@@ -20,6 +20,7 @@ from grader.report import theme as site
 from grader.report.diagram import draw
 from grader.report.views import AttemptView, exercise_view, item_view, node_labels, pair, quiz_view, text_pair
 from grader.site import charts
+from grader.site import practice as practice_files
 
 
 @dataclass
@@ -189,6 +190,7 @@ def build(
     course_file: Path | None = None,
     secret_file: Path | None = None,
     exercises_dir: Path | None = None,
+    practice: bool = False,
 ) -> site.BuildReport:
     from grader.classroom.course_config import load_course
     from grader.classroom.export import scored, stored_course
@@ -218,7 +220,12 @@ def build(
         tokens = {s: site.report_token(secret, s) for s in counted}
         named = {**exercises, **quizzes}
         pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs)
-        report = site.write_pages(pages, out, site.environment(), extra_files={"r/index.html": _EMPTY})
+        extra = {"r/index.html": _EMPTY}
+        if practice:
+            extra |= practice_files.files(exercises)
+            _practise(pages, exercises, practice_files.megabytes(extra))
+        skip = () if practice else practice_files.PRACTICE_VENDOR
+        report = site.write_pages(pages, out, site.environment(), extra_files=extra, skip_static=skip)
     report.reports = {s: f"r/{t}.html" for s, t in tokens.items()}
     report.dashboard = None if students_only else "dashboard.html"
     return report
@@ -229,6 +236,25 @@ _EMPTY = (
     f'<meta http-equiv="Content-Security-Policy" content="{site.csp().replace(chr(39), "&#39;")}">'
     '<meta name="robots" content="noindex, nofollow"><title>-</title></head><body></body></html>\n'
 ).encode()
+
+
+def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes: float) -> None:
+    """Give each exercise page its practice panel (``grade site --practice``)."""
+    for page in pages:
+        if page.template != "exercise.html.j2":
+            continue
+        ex = exercises[page.path.removeprefix("exercises/").removesuffix(".html")]
+        panel = {
+            "exercise": ex.id,
+            "megabytes": f"{megabytes:.0f}",
+            "config": {**practice_files.config(ex), "root": "../", "texts": practice_files.texts()},
+        }
+        page.key = site.key_of(page.key, "practice", panel)
+        page.context = lambda context=page.context, panel=panel: {
+            **context(),
+            "practice": panel,
+            "csp": site.csp(practice=True),
+        }
 
 
 def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
