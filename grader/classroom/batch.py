@@ -30,6 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from grader import __version__
+from grader.classroom.context import remember_course
 from grader.classroom.course_config import Course, Secret
 from grader.classroom.discover import Found, Problems, discover, show
 from grader.classroom.executor import LocalExecutor, default_jobs
@@ -37,6 +38,7 @@ from grader.classroom.gradebook import Gradebook, Key, iso_utc
 from grader.classroom.summary import class_overview
 from grader.errors import UsageError
 from grader.exercise import shipped as course
+from grader.exercise import where
 from grader.exercise.loader import exercise_dirs, load_exercise, resolve
 from grader.exercise.points import draw_points, secret_seed
 from grader.grading.api import MAX_SOURCE_BYTES
@@ -62,6 +64,9 @@ class Options:
     lang: str = "en"
     executor: str = "local"  # or "dask" (dask_executor.py), with the scheduler's address
     scheduler: str | None = None
+    roster: Any = None  # grader.classroom.roster.Roster: every enrolled student, handed in or not
+    only_students: set[str] | None = None  # grade (or --regrade) only these students' files
+    only_items: set[str] | None = None  # ... and only these items
 
 
 @dataclass
@@ -119,6 +124,13 @@ class Catalog:
                 ex = load_exercise(found[1])
                 self._exercises[item] = (ex, draw_points(ex, secret_seed(secret, ex.id), hidden=True))
         return self._exercises[item][0]
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """Each loaded item as it is now: its digest (which results are current), maximum and kind."""
+        return {
+            item: {"digest": m.digest, "max_score": m.max_score, "kind": self.kind(item)}
+            for item, (m, _pts) in self._exercises.items()
+        }
 
     def preload(self) -> dict[str, tuple]:
         """Each loaded item's (model, hidden points) by resolved path, for workers forked from here."""
@@ -240,23 +252,43 @@ def _works(
 def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict[str, Any]:
     """Grade the folder into the gradebook; return the summary (see ``summarize``)."""
     report = report or (lambda _p: None)
+    check_scheduler(opts)
     folder = opts.submissions
     if not folder.is_dir():
         raise UsageError(f"{folder}: no such folder (expected SUBMISSIONS_DIR/<student>/<exercise>.py)")
-    exercises_dir = opts.exercises_dir
-    if exercises_dir is None and opts.course.exercises and opts.course.path:
-        exercises_dir = opts.course.path.parent / opts.course.exercises
-    catalog = Catalog(exercises_dir)
-    opts.course.check_items({item for item in opts.course.items if catalog.kind(item)})
+    place = where.exercises(opts.exercises_dir, opts.course.path)  # the one rule (grader.exercise.where)
+    catalog = Catalog(place.path)
+    named = set(opts.course.items) | {i for per in opts.course.extensions.values() for i in per}
+    opts.course.check_items({item for item in named if catalog.kind(item)})
+    if opts.roster is not None:
+        opts.course.check_students(set(opts.roster.ids()))
+    for item in sorted(opts.only_items or ()):
+        if catalog.kind(item) is None:
+            close = catalog.suggest(item)
+            raise UsageError(
+                f"--item {item}: not an exercise or quiz of the course" + (f" (did you mean {close}?)" if close else "")
+            )
     problems = Problems()
     found = discover(folder, catalog, opts.course.zone, _quiet_names(folder, opts), problems)
+    found = [
+        f
+        for f in found
+        if (opts.only_students is None or f.student in opts.only_students)
+        and (opts.only_items is None or f.item in opts.only_items)
+    ]
     sid = secret_id(opts.secret.value)
     started = time.monotonic()
     with Gradebook(opts.db) as gb:
         _check_secret(gb, sid, opts)
-        gb.set_meta("course", opts.course.model_dump_json())
+        remember_course(gb, opts.course)
+        if opts.roster is not None:
+            gb.set_meta("roster", roster_json(opts.roster))
         batch_id = gb.start_batch(socket.gethostname(), os.getpid(), str(folder.resolve()), __version__, sid)
         jobs, up_to_date = _plan(found, catalog, gb, opts, sid, problems)
+        for item in opts.course.items:  # listed in course.yaml: part of the course's total even if unsubmitted
+            catalog.exercise(item, opts.secret.value)
+        gb.set_items(catalog.items())
+        gb.set_meta("exercises", str(place.path.resolve()))  # where "as it is now" is checked (export)
         progress = Progress(len(jobs))
         statuses: Counter = Counter()
         kinds: Counter = Counter()
@@ -265,15 +297,20 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         executor = _executor(opts, catalog)
         executor.start(len(jobs))  # forked now, before the caller's progress display starts a thread
         report(progress)
+        replies = executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs))
         try:
             with _sigterm_as_interrupt():
-                for reply in executor.map(_works(jobs, gb, opts, sid, progress, report, problems), expected=len(jobs)):
+                for reply in replies:
                     _store(reply, jobs, gb, opts, sid, batch_id, progress, statuses, kinds, faults)
                     report(progress)
         except KeyboardInterrupt:
             interrupted = True
+        finally:  # also when the gradebook cannot take a result (a full disk): the workers stop now
+            getattr(replies, "close", lambda: None)()
         summary = summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, faults)
         summary["isolation"] = _isolation(executor.layers)
+        summary["exercises"] = {"folder": str(place.path), "from": place.source}
+        summary["file_times"] = file_times(found, opts.course)
         if hasattr(executor, "describe"):  # a Dask cluster: its worker threads, not this machine's cores
             summary["executor"] = executor.describe()
             summary["jobs"] = summary["executor"]["threads"]
@@ -283,6 +320,44 @@ def run(opts: Options, report: Callable[[Progress], None] | None = None) -> dict
         summary["rate"] = round(progress.done / summary["seconds"], 1) if summary["seconds"] > 0 else None
         gb.finish_batch(batch_id, {k: summary[k] for k in ("found", "graded", "up_to_date", "faults", "interrupted")})
     return summary
+
+
+def file_times(found: list[Found], course: Course) -> dict[str, Any]:
+    """The files dated by their modification time (no manifest row), and how many of them, and of
+    whose students, that made late: a copy of the folder carries today's time."""
+    dated = [f for f in found if f.time_source == "mtime"]
+    late = [f for f in dated if course.lateness(f.item, f.submitted_at).days > 0]
+    return {
+        "files": len(dated),
+        "late_files": len(late) if course.late.from_file_times else 0,
+        "late_students": len({f.student for f in late}) if course.late.from_file_times else 0,
+        "counted": course.late.from_file_times,
+        "would_be_late": len(late),
+    }
+
+
+SCHEDULER = re.compile(r"(?:(?P<scheme>[a-z]+)://)?(?P<host>\[[0-9a-fA-F:.]+\]|[^\s/:\[\]]+)(?::(?P<port>\d{1,5}))?/?")
+
+
+def check_scheduler(opts: Options) -> None:
+    """The executor's options, checked before anything starts: a Dask address without a port would
+    otherwise wait for a connection that never comes, then end in Dask's own traceback."""
+    if opts.executor not in ("local", "dask"):
+        raise UsageError(f"--executor {opts.executor}: unknown (local or dask)")
+    if opts.executor == "local":
+        if opts.scheduler:
+            raise UsageError("--scheduler is for --executor dask")
+        return
+    if not opts.scheduler:
+        raise UsageError("--executor dask needs --scheduler tcp://HOST:PORT (the Dask scheduler's address)")
+    found = SCHEDULER.fullmatch(opts.scheduler.strip())
+    if found is None or (found["scheme"] or "tcp") not in ("tcp", "tls", "ws", "wss", "inproc", "ucx"):
+        raise UsageError(f"--scheduler {opts.scheduler}: not an address; expected tcp://HOST:PORT")
+    if found["scheme"] not in ("inproc", "ucx") and not found["port"]:
+        raise UsageError(
+            f"--scheduler {opts.scheduler}: no port; the Dask scheduler's address is tcp://HOST:PORT, "
+            f"e.g. --scheduler tcp://{found['host']}:8786 (8786 is Dask's default)"
+        )
 
 
 def _executor(opts: Options, catalog: Catalog):
@@ -414,7 +489,29 @@ def summarize(gb, opts, found, problems, progress, up_to_date, statuses, kinds, 
         "fault_examples": faults,
         "problems": problems.as_dict(),
         "students": len({f.student for f in found}),
+        "roster": _roster_summary(opts.roster, found),
         **class_overview(gb, opts.course),
+    }
+
+
+def roster_json(roster) -> str:
+    """The class list as the gradebook keeps it (``meta roster``), for the exports and the site."""
+    import json
+
+    return json.dumps([s.__dict__ for s in roster], ensure_ascii=False)
+
+
+def _roster_summary(roster, found: list[Found]) -> dict[str, Any] | None:
+    """Enrolled students who handed in nothing, and students with files who are not on the roster."""
+    if roster is None:
+        return None
+    handed_in = {f.student for f in found}
+    nothing = [s for s in roster.ids() if s not in handed_in]
+    strangers = sorted(handed_in - set(roster.ids()))
+    return {
+        "enrolled": len(roster),
+        "nothing_from": {"count": len(nothing), "examples": nothing[:20]},
+        "not_on_roster": {"count": len(strangers), "examples": strangers[:20]},
     }
 
 

@@ -1,19 +1,19 @@
 """What is in a submissions folder (SPEC.md, "Submissions for grade batch"), and what is wrong with it.
 
-    SUBMISSIONS_DIR/<student_id>/<exercise_id>.py
+    SUBMISSIONS_DIR/<student_id>/<exercise_id>.py    (or .ipynb: a Jupyter notebook)
     SUBMISSIONS_DIR/<student_id>/<quiz_id>.yaml
     SUBMISSIONS_DIR/manifest.csv            optional: student,item,submitted_at (ISO 8601)
 
 Nothing here raises for a student's folder: stray files, unknown items, duplicate students,
-unreadable files and names that are not ids become ``Problem`` values for the summary. Only a
-manifest whose header is not ``student,item,submitted_at`` is an instructor error (exit 2).
+unreadable files and names that are not ids become ``Problem`` values for the summary. A manifest
+that cannot be read or parsed is an instructor error (exit 2, its file, line and column): the
+batch stops rather than date its files by their modification time.
 """
 
 from __future__ import annotations
 
 import csv
 import os
-import re
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -21,9 +21,9 @@ from pathlib import Path
 from typing import Protocol
 
 from grader.errors import ExerciseError
+from grader.exercise.ids import student_id, student_key, valid_student
 
 MANIFEST = "manifest.csv"
-STUDENT_ID = re.compile(r"\w[\w.@+-]{0,127}")
 IGNORED = {"__MACOSX", "Thumbs.db", "desktop.ini"}
 MAX_EXAMPLES = 50
 
@@ -75,13 +75,10 @@ def show(name: str) -> str:
     return "".join(ch if ch.isprintable() else f"\\x{ord(ch):02x}" for ch in text)
 
 
-def valid_student(name: str) -> bool:
-    return bool(STUDENT_ID.fullmatch(name)) and not name.startswith(".")
-
-
 def discover(folder: Path, catalog: Catalog, zone, skip: set[str], problems: Problems) -> list[Found]:
     """Every submission file, sorted by student then item."""
-    times = read_manifest(folder / MANIFEST, zone, problems)
+    rows = read_manifest(folder / MANIFEST, zone, problems)
+    times = {(student_key(s), i): (when, line, s) for (s, i), (when, line) in rows.items()}  # ids match ignoring case
     students: dict[str, list[str]] = {}
     for entry in _entries(folder, problems):
         name = entry.name
@@ -95,10 +92,10 @@ def discover(folder: Path, catalog: Catalog, zone, skip: set[str], problems: Pro
             problems.add("symlink", f"{show(name)}: a symbolic link, not followed")
         elif kind != "dir":
             problems.add("stray_file", f"{show(name)}: a file at the top level (expected <student>/<item>.py)")
-        elif not valid_student(unicodedata.normalize("NFC", name)):
+        elif not valid_student(unicodedata.normalize("NFC", name)):  # grader.exercise.ids: the one id
             problems.add("invalid_student_id", f"{show(name)}/: not a valid student id (letters, digits, . _ - @ +)")
         else:
-            students.setdefault(unicodedata.normalize("NFC", name).casefold(), []).append(name)
+            students.setdefault(student_key(name), []).append(name)
     found: list[Found] = []
     seen_in_folders: set[tuple[str, str]] = set()
     for names in students.values():
@@ -110,9 +107,9 @@ def discover(folder: Path, catalog: Catalog, zone, skip: set[str], problems: Pro
         student = unicodedata.normalize("NFC", name)
         for item_found in _student_files(folder / name, student, catalog, times, problems):
             found.append(item_found)
-            seen_in_folders.add((item_found.student, item_found.item))
-    for (student, item), (_, line) in sorted(times.items()):
-        if (student, item) not in seen_in_folders:
+            seen_in_folders.add((student_key(item_found.student), item_found.item))
+    for (key, item), (_, line, student) in sorted(times.items()):
+        if (key, item) not in seen_in_folders:
             problems.add("manifest_without_file", f"{MANIFEST}:{line}: {show(student)}, {show(item)}: no such file")
     found.sort(key=lambda f: (f.student, f.item))
     return found
@@ -161,8 +158,8 @@ def _student_files(folder: Path, student: str, catalog: Catalog, times, problems
             problems.add("unreadable", f"{where}: not a regular file")
             continue
         stem, dot, suffix = name.rpartition(".")
-        if not dot or suffix not in ("py", "yaml", "yml"):
-            problems.add("stray_file", f"{where}: not a .py or .yaml submission")
+        if not dot or suffix not in ("py", "ipynb", "yaml", "yml"):
+            problems.add("stray_file", f"{where}: not a .py, .ipynb or .yaml submission")
             continue
         kind = catalog.kind(stem) if stem.isidentifier() else None
         if kind is None:
@@ -174,7 +171,7 @@ def _student_files(folder: Path, student: str, catalog: Catalog, times, problems
             )
             continue
         expected = "py" if kind == "exercise" else "yaml"
-        if ("yaml" if suffix == "yml" else suffix) != expected:
+        if {"yml": "yaml", "ipynb": "py"}.get(suffix, suffix) != expected:
             problems.add(
                 "wrong_type",
                 f"{where}: {stem} is {'an' if kind == 'exercise' else 'a'} {kind}; expected {stem}.{expected}",
@@ -189,8 +186,8 @@ def _student_files(folder: Path, student: str, catalog: Catalog, times, problems
         if not name:
             continue
         path = folder / name
-        if (student, stem) in times:
-            when, source = times[(student, stem)][0], "manifest"
+        if (student_key(student), stem) in times:
+            when, source = times[(student_key(student), stem)][0], "manifest"
         else:
             try:
                 when, source = datetime.fromtimestamp(os.stat(path).st_mtime, UTC), "mtime"
@@ -204,25 +201,27 @@ def _student_files(folder: Path, student: str, catalog: Catalog, times, problems
 
 
 def read_manifest(path: Path, zone, problems: Problems) -> dict[tuple[str, str], tuple[datetime, int]]:
-    """(student, item) -> (time, line). Bad rows are reported and their files fall back to mtime."""
-    if not path.exists():
+    """(student, item) -> (time, line). A manifest that cannot be read or parsed stops the batch
+    (``ExerciseError``: file, line, column; exit 2): falling back to file times would date copied
+    files today and make a whole class late."""
+    if not path.exists() and not path.is_symlink():
         return {}
     if not path.is_file():
-        problems.add("manifest", f"{MANIFEST}: not a regular file; using file times")
-        return {}
+        raise ExerciseError(path, None, "", "not a regular file (the submission times must be a CSV file)")
     try:
         raw = path.read_bytes()
-    except FileNotFoundError:
-        return {}
     except OSError as exc:
-        problems.add("manifest", f"{MANIFEST}: cannot be read ({exc.strerror}); using file times")
-        return {}
+        raise ExerciseError(path, None, "", f"cannot be read ({exc.strerror})") from None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise ExerciseError(path, None, "", f"not UTF-8 text (byte {exc.start})") from None
-    reader = csv.reader(text.splitlines())
-    header = [h.strip().lower() for h in next(reader, [])]
+        line = raw[: exc.start].count(b"\n") + 1
+        raise ExerciseError(path, line, "", f"not UTF-8 text (byte {exc.start})") from None
+    try:
+        rows = list(csv.reader(text.splitlines(), strict=True))
+    except csv.Error as exc:
+        raise ExerciseError(path, None, "", f"not a CSV file ({exc})") from None
+    header = [h.strip().lower() for h in (rows[0] if rows else [])]
     missing = [c for c in ("student", "item", "submitted_at") if c not in header]
     if missing:
         raise ExerciseError(
@@ -233,21 +232,22 @@ def read_manifest(path: Path, zone, problems: Problems) -> dict[tuple[str, str],
         )
     col = {name: header.index(name) for name in ("student", "item", "submitted_at")}
     times: dict[tuple[str, str], tuple[datetime, int]] = {}
-    for line, row in enumerate(reader, start=2):
+    for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
         if len(row) < len(header):
-            problems.add("manifest", f"{MANIFEST}:{line}: {len(row)} column(s), expected {len(header)}")
-            continue
-        student = unicodedata.normalize("NFC", row[col["student"]].strip())
+            raise ExerciseError(path, line, "", f"{len(row)} column(s), expected {len(header)} ({','.join(header)})")
+        try:
+            student = student_id(row[col["student"]])
+        except ValueError as exc:
+            raise ExerciseError(path, line, "student", str(exc)) from None
         item, stamp = row[col["item"]].strip(), row[col["submitted_at"]].strip()
         try:
             when = datetime.fromisoformat(stamp)
         except ValueError:
-            problems.add(
-                "manifest", f"{MANIFEST}:{line}: '{show(stamp)}' is not an ISO 8601 time; using the file's time"
-            )
-            continue
+            raise ExerciseError(
+                path, line, "submitted_at", f"'{show(stamp)}' is not an ISO 8601 time (2026-03-10T21:14:05+09:00)"
+            ) from None
         when = when if when.tzinfo else when.replace(tzinfo=zone)
         key = (student, item)
         if key in times:

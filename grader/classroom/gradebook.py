@@ -5,6 +5,7 @@
                   the full Verdict as JSON (schema grade.result/1)
     tasks, checks every task and every check of a result, for analytics (expected, got, blame, mistake)
     batches       one row per `grade batch` run;  meta  key/value (the secret's id, the course policy)
+    overrides     every manual score an instructor set or cleared, with its reason (overrides.py)
     migrations    the schema changes applied, mirrored by PRAGMA user_version
 
 Safety: WAL journal, one transaction per result (the submission row, the result, its tasks and
@@ -16,7 +17,9 @@ grading the same file at once store it once (INSERT OR IGNORE); ``--regrade`` re
 
 from __future__ import annotations
 
+import contextlib
 import json
+import os
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -89,6 +92,22 @@ CREATE TABLE checks (
 CREATE INDEX checks_by_result ON checks (result_id, task);
 """,
     ),
+    (
+        2,
+        "manual score overrides",
+        """
+CREATE TABLE overrides (
+    id INTEGER PRIMARY KEY,
+    student TEXT NOT NULL,
+    item TEXT NOT NULL,
+    score REAL,                            -- NULL: the override was cleared
+    reason TEXT NOT NULL,
+    set_at TEXT NOT NULL,
+    set_by TEXT
+);
+CREATE INDEX overrides_by_student ON overrides (student, item, id);
+""",
+    ),
 ]
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
@@ -140,15 +159,48 @@ class Gradebook:
         if path.parent and not path.parent.exists():
             raise UsageError(f"{path.parent}: no such folder for the gradebook")
         self.path = path
+        self.read_only = False
         try:
-            self.db = sqlite3.connect(str(path), timeout=BUSY_MS / 1000, isolation_level=None)
+            self.db = self._connect(create)
             self.db.execute(f"PRAGMA busy_timeout = {BUSY_MS}")
-            self._wal()
-            self.db.execute("PRAGMA synchronous = NORMAL")
-            self.db.execute("PRAGMA foreign_keys = ON")
-            self._migrate()
+            self._check()
+            if not self.read_only:
+                self._wal()
+                self.db.execute("PRAGMA synchronous = NORMAL")
+                self.db.execute("PRAGMA foreign_keys = ON")
+                self._migrate()
+                if create:
+                    self._probe_write()
+        except GradebookError:
+            raise
         except sqlite3.DatabaseError as exc:
-            raise UsageError(f"{path}: not a gradebook this grader can open ({exc})") from None
+            raise GradebookError(path, exc, "cannot be opened") from None
+
+    def _connect(self, create: bool) -> sqlite3.Connection:
+        """Read and write; on read-only storage a writer is refused at once and a reader (export, site)
+        opens the file immutable (nothing can be writing it there)."""
+        folder = self.path.parent if str(self.path.parent) else Path(".")
+        writable = os.access(folder, os.W_OK) and (not self.path.exists() or os.access(self.path, os.W_OK))
+        if writable:
+            return sqlite3.connect(str(self.path), timeout=BUSY_MS / 1000, isolation_level=None)
+        if create:
+            raise GradebookError(self.path, "a read-only file or folder", "cannot be written")
+        self.read_only = True
+        return sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True, isolation_level=None)
+
+    def _check(self) -> None:
+        """Refuse a damaged file before anything is read from or written into it (``quick_check``: every
+        page and index is sound; about a second per GB)."""
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return
+        rows = [r[0] for r in self.db.execute("PRAGMA quick_check(5)")]
+        if rows != ["ok"]:
+            raise GradebookError(self.path, " ".join(rows).replace("\n", " ")[:300], "is damaged")
+
+    def _probe_write(self) -> None:
+        """A writer learns now, not after grading, that the file or its folder is read-only."""
+        self.db.execute("BEGIN IMMEDIATE")
+        self.db.execute("ROLLBACK")
 
     def close(self) -> None:
         self.db.close()
@@ -331,9 +383,29 @@ class Gradebook:
 
     # ------------------------------------------------------------------ reading
 
+    # ------------------------------------------------------------------ the course's items as graded
+
+    def items(self) -> dict[str, dict[str, Any]]:
+        """item -> {"digest", "max_score", "kind"}: each item as the last batch found its file."""
+        text = self.meta("items")
+        return json.loads(text) if text else {}
+
+    def set_items(self, found: dict[str, dict[str, Any]]) -> None:
+        """Remember the items a batch graded against (merged: an item it did not see keeps its entry)."""
+        with self.transaction():
+            row = self.db.execute("SELECT value FROM meta WHERE key = 'items'").fetchone()
+            merged = {**(json.loads(row[0]) if row else {}), **found}
+            self.db.execute(
+                "INSERT INTO meta VALUES ('items', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                (json.dumps(merged, sort_keys=True),),
+            )
+
     def attempts(self, student: str | None = None, item: str | None = None) -> Iterator[Attempt]:
-        """Every attempt with its current result (the latest grading), by student, item, then time."""
-        where, args = [], []
+        """Every attempt with its current result, by student, item, then time. The current result is
+        the one for the item's exercise as the last batch found it (``items``), so that a change
+        reverted is graded by the reverted exercise again; the latest grading only where none is."""
+        current = json.dumps({k: v.get("digest") for k, v in self.items().items()})
+        where, args = [], [current]
         if student is not None:
             where.append("s.student = ?")
             args.append(student)
@@ -342,8 +414,11 @@ class Gradebook:
             args.append(item)
         sql = f"""
             WITH current AS (
-                SELECT r.*, ROW_NUMBER() OVER (PARTITION BY r.submission_id ORDER BY r.id DESC) AS rn
-                FROM results r)
+                SELECT r.*, ROW_NUMBER() OVER (
+                    PARTITION BY r.submission_id ORDER BY COALESCE(r.exercise_digest = d.value, 0) DESC, r.id DESC
+                ) AS rn
+                FROM results r JOIN submissions s2 ON s2.id = r.submission_id
+                LEFT JOIN json_each(?) d ON d.key = s2.item)
             SELECT s.student, s.item,
                    ROW_NUMBER() OVER (PARTITION BY s.student, s.item ORDER BY s.submitted_at, s.id) AS attempt,
                    s.submitted_at, s.time_source, c.status, c.score, c.max_score, c.error_kind, c.graded_at,
@@ -376,7 +451,12 @@ class Gradebook:
         )
 
     def item_max_scores(self) -> dict[str, float]:
-        """Every item with a result, and its maximum score (from its latest grading)."""
+        """Every item with a result, and its maximum score (as the last batch found it, else from its
+        latest grading)."""
+        graded = self._graded_max_scores()
+        return {**graded, **{k: v["max_score"] for k, v in self.items().items() if k in graded}}
+
+    def _graded_max_scores(self) -> dict[str, float]:
         rows = self.db.execute(
             "SELECT s.item, r.max_score FROM results r JOIN submissions s ON s.id = r.submission_id "
             "WHERE r.id IN (SELECT MAX(r2.id) FROM results r2 JOIN submissions s2 "
@@ -414,10 +494,49 @@ class _Transaction:
         return self.db
 
     def __exit__(self, kind, exc, tb) -> None:
-        if kind is None:
-            self.db.execute("COMMIT")
-        elif self.db.in_transaction:
-            self.db.execute("ROLLBACK")
+        try:
+            if kind is None:
+                self.db.execute("COMMIT")
+                return
+        except sqlite3.DatabaseError as failed:
+            kind, exc = type(failed), failed
+        if self.db.in_transaction:
+            with contextlib.suppress(sqlite3.DatabaseError):
+                self.db.execute("ROLLBACK")
+        if type(exc) in (sqlite3.OperationalError, sqlite3.DatabaseError):  # a full disk, read-only, damaged
+            name = self.db.execute("PRAGMA database_list").fetchone()[2] if _alive(self.db) else "the gradebook"
+            raise GradebookError(Path(name), exc, "was not written") from None
+
+
+def _alive(db: sqlite3.Connection) -> bool:
+    try:
+        db.execute("SELECT 1")
+        return True
+    except sqlite3.DatabaseError:
+        return False
+
+
+class GradebookError(UsageError):
+    """The gradebook cannot be opened, read or written: said plainly (exit 2), never a traceback.
+    What was committed before stays; nothing half-written is left (each result is one transaction)."""
+
+    def __init__(self, path: Path, cause, what: str):
+        text = str(cause)
+        if "full" in text:
+            hint = "the disk is full: free some space, then run the same command again (nothing graded is lost)"
+        elif "readonly" in text or "read-only" in text or "permission" in text.lower():
+            hint = "it is read-only here: use a writable copy (--db), or make the file and its folder writable"
+        elif "not a database" in text:
+            what, hint = "cannot be opened: it is not a gradebook (not an SQLite file)", "is --db the right file?"
+        elif what == "is damaged" or "malformed" in text:
+            what = "is damaged"
+            hint = (
+                "nothing was written to it. Restore it from a backup, or salvage it with "
+                f"`sqlite3 {path} .recover | sqlite3 recovered.db` and pass --db recovered.db"
+            )
+        else:
+            hint = "nothing was written to it"
+        super().__init__(f"{path}: the gradebook {what} ({text}): {hint}")
 
 
 # --------------------------------------------------------------------------- rows from a verdict

@@ -8,29 +8,44 @@ from collections import Counter, defaultdict
 from typing import Any
 
 from grader.classroom.course_config import Course
-from grader.classroom.export import grades
+from grader.classroom.export import course_items, grades
 from grader.classroom.gradebook import Gradebook
 
 
 def class_overview(gb: Gradebook, course: Course) -> dict[str, Any]:
-    """``items``: per item, the counted grades' distribution; ``hardest_tasks``; ``late_attempts_counted``."""
+    """``items``: per item, the counted grades' distribution and how many students are missing it;
+    ``totals``: each student's total out of the course's (a missing item counts 0); ``hardest_tasks``;
+    ``late_attempts_counted``."""
     per_item: dict[str, list[float]] = defaultdict(list)
-    max_of: dict[str, float] = {}
+    totals: dict[str, float] = defaultdict(float)
     picked: list[int] = []
     late = 0
     for g in grades(gb, course):
         per_item[g.item].append(g.final)
-        max_of[g.item] = g.max_score
-        picked.append(g.attempt.result_id)
+        totals[g.student] += g.final
+        if g.attempt is not None:  # None: an instructor's override of an item never handed in
+            picked.append(g.attempt.result_id)
         late += g.late.days > 0
+    maxima = course_items(gb)
+    out_of = sum(maxima.values())
     return {
         "late_attempts_counted": late,
-        "items": {item: _distribution(scores, max_of[item]) for item, scores in sorted(per_item.items())},
+        "items": {
+            item: {**_distribution(per_item[item], top), "missing": len(totals) - len(per_item[item])}
+            for item, top in maxima.items()
+        },
+        "totals": {
+            "students": len(totals),
+            "out_of": out_of,
+            "mean": round(statistics.fmean(totals.values()), 3) if totals else None,
+            "median": round(statistics.median(totals.values()), 3) if totals else None,
+        },
         "hardest_tasks": _hardest_tasks(gb, picked),
     }
 
 
 def _distribution(scores: list[float], max_score: float) -> dict[str, Any]:
+    """Of the grades handed in (the ``missing`` are counted beside them)."""
     bins = [0] * 5  # fifths of the maximum; full marks in the last
     for s in scores:
         frac = s / max_score if max_score else 0.0
@@ -38,8 +53,8 @@ def _distribution(scores: list[float], max_score: float) -> dict[str, Any]:
     return {
         "students": len(scores),
         "max_score": max_score,
-        "mean": round(statistics.fmean(scores), 3),
-        "median": round(statistics.median(scores), 3),
+        "mean": round(statistics.fmean(scores), 3) if scores else None,
+        "median": round(statistics.median(scores), 3) if scores else None,
         "full": sum(s >= max_score - 1e-9 for s in scores),
         "zero": sum(s <= 1e-9 for s in scores),
         "histogram": bins,

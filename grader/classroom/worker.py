@@ -55,17 +55,33 @@ def grade_work(work: dict[str, Any], state: WorkerState) -> dict[str, Any]:
         if work.get("kind") == "quiz":
             return _grade_quiz(work, state, started)
         ex, points = state.exercise(work["exercise_path"])
-        text, failure = decode_source(base64.b64decode(work["source"]))
-        if text is None:
-            public = {f"public-{i + 1}": {k: float(v) for k, v in p.items()} for i, p in enumerate(ex.points)}
-            verdict = Verdict(ex.id, work["student"], "error", 0.0, ex.max_score, failure, points=public)
+        raw = base64.b64decode(work["source"])
+        if work["filename"].lower().endswith(".ipynb"):
+            verdict = _grade_notebook(ex, raw, work, points, state.lang)
         else:
-            verdict = api.grade_source(ex, text, work["filename"], points, work["student"])
+            text, failure = decode_source(raw)
+            if text is None:
+                public = {f"public-{i + 1}": {k: float(v) for k, v in p.items()} for i, p in enumerate(ex.points)}
+                verdict = Verdict(ex.id, work["student"], "error", 0.0, ex.max_score, failure, points=public)
+            else:
+                verdict = api.grade_source(ex, text, work["filename"], points, work["student"])
         data = verdict_json(explain.localize(verdict, state.lang))
         return _reply(work, ex.digest, data, started)
     except Exception as exc:  # noqa: BLE001 - any failure here is ours, reported per submission
         traceback.print_exc(file=sys.stderr)
         return {"id": work.get("id"), "ok": False, "fault": f"{type(exc).__name__}: {exc}"}
+
+
+def _grade_notebook(ex, raw: bytes, work: dict[str, Any], points: list, lang: str):
+    """A ``.ipynb``: its cells' definitions graded like a ``.py`` file, lines told as (cell, line)."""
+    from grader.grading import api
+    from grader.notebook.grade import failed, for_exercise, notebook_source
+
+    got = notebook_source(raw, lang)
+    if not isinstance(got, tuple):  # a Failure: not a notebook, too big, no code cell...
+        return failed(ex, work["student"], got, lang)
+    source, line_map = for_exercise(ex, *got)
+    return line_map.relocate(api.grade_source(ex, source, work["filename"], points, work["student"]))
 
 
 def _grade_quiz(work: dict[str, Any], state: WorkerState, started: float) -> dict[str, Any]:
@@ -161,7 +177,11 @@ def worker_main(state: WorkerState | None = None) -> None:
         replies.flush()
         for line in requests:
             reply = grade_work(json.loads(line), state)
-            replies.write(json.dumps(reply, ensure_ascii=False).encode() + b"\n")
+            try:
+                data = json.dumps(reply, ensure_ascii=False).encode()
+            except UnicodeEncodeError as exc:  # a lone surrogate got through: a fault for this file, the worker goes on
+                data = json.dumps({"id": reply.get("id"), "ok": False, "fault": f"UnicodeEncodeError: {exc}"}).encode()
+            replies.write(data + b"\n")
             replies.flush()
     except (BrokenPipeError, KeyboardInterrupt):
         pass

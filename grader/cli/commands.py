@@ -33,7 +33,11 @@ err = Console(stderr=True, highlight=False, soft_wrap=True)  # a command in a me
 
 ExercisesDir = Annotated[
     Path | None,
-    typer.Option("--exercises", help="Folder of exercise YAML files.", envvar="GRADE_EXERCISES", show_envvar=True),
+    typer.Option(
+        "--exercises",
+        help="Folder of exercise YAML files (default: $GRADE_EXERCISES, else course.yaml's exercises:, "
+        "else ./exercises, else the shipped course).",
+    ),
 ]
 
 
@@ -184,21 +188,26 @@ def quiz(
     ] = None,
 ) -> None:
     """Show your quiz variant and answer it here (in a terminal), or grade an answers file."""
+    from grader.classroom.context import context
     from grader.quiz import quizzes
     from grader.quiz import terminal as quiz_terminal
 
     language = _lang(lang)
-    qz = quizzes.find_quiz(quiz_id, exercises)
-    practice = quizzes.course_secret()[1]
+    ctx = context(exercises, course_file)
+    qz = quizzes.find_quiz(quiz_id, ctx.exercises_dir)
+    found = ctx.secret_or_none()  # the course's secret, as grade batch finds it; else practice variants
+    secret = found.value if found else None
+    practice = secret is None and quizzes.course_secret()[1]
     if answers is not None:
-        result = _keys_when_released(quizzes.grade_quiz_answers(qz, answers, student, lang=language), course_file)
+        result = quizzes.grade_quiz_answers(qz, answers, student, secret=secret, lang=language)
+        result = _keys_when_released(result, course_file)
         if as_json:
             print(json.dumps(result.to_json(), ensure_ascii=False, indent=2))
         else:
             for text, style in quiz_terminal.report(result, qz.title.get(language)):
                 out.print(text, style=style, markup=False, highlight=False)
         raise typer.Exit(0 if result.full_marks else 1)
-    variant = quizzes.draw(qz, student)
+    variant = quizzes.draw(qz, student, secret)
     if as_json or not (sys.stdin.isatty() and sys.stdout.isatty()):
         if practice:
             err.print(quiz_terminal.t("practice", language), style="yellow", markup=False)
@@ -220,7 +229,9 @@ def quiz(
         raise typer.Exit(1) from None
     target = quiz_terminal.save_path(qz.id, save)
     target.write_text(quiz_terminal.dump_answers(qz.id, student, given), encoding="utf-8")
-    result = quizzes.grade_quiz_answers(qz, {"student": student, "answers": given}, student, lang=language)
+    result = quizzes.grade_quiz_answers(
+        qz, {"student": student, "answers": given}, student, secret=secret, lang=language
+    )
     result = _keys_when_released(result, course_file)
     out.print()
     for text, style in quiz_terminal.report(result, qz.title.get(language)):
@@ -285,16 +296,28 @@ def batch(
     scheduler: Annotated[
         str | None, typer.Option("--scheduler", help="The Dask scheduler, tcp://HOST:PORT (--executor dask).")
     ] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    only_student: Annotated[
+        list[str] | None, typer.Option("--student", help="Only this student's files (repeatable; with --regrade).")
+    ] = None,
+    only_item: Annotated[
+        list[str] | None, typer.Option("--item", help="Only this item's files (repeatable; with --regrade).")
+    ] = None,
 ) -> None:
     """Grade a class into the gradebook: parallel, resumable, only what is new or changed."""
     from grader.classroom import batch as batch_mod
-    from grader.classroom.course_config import find_course, find_secret
+    from grader.classroom.context import context
 
-    course = find_course(course_file)
+    ctx = context(exercises, course_file, secret_file, db)
     options = batch_mod.Options(
-        submissions, find_secret(secret_file, course), course, db, jobs, regrade, new_secret, exercises, _lang(lang)
+        submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
+    from grader.cli import semester
+
+    semester.narrow(options, roster, only_student, only_item)
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     report, live = _batch_progress(quiet)
@@ -308,6 +331,7 @@ def batch(
         print(json.dumps(summary, ensure_ascii=False, indent=2))
     else:
         _print_summary(summary)
+        semester.print_roster(summary)
     if (summary.get("isolation") or {}).get("notice"):
         err.print(summary["isolation"]["notice"], style="yellow", markup=False, highlight=False)
     if summary["interrupted"]:
@@ -381,6 +405,20 @@ def _print_summary(s: dict) -> None:
         + (f", {s['rate']:g}/s with {s['jobs']} workers" if s.get("rate") else "")
     )
     out.print(f"secret: {s['secret']['source']} (id {s['secret']['id']}); policy: {s['policy']}")
+    if s.get("exercises"):
+        out.print(f"exercises: {s['exercises']['folder']} (from {s['exercises']['from']})", markup=False)
+    ft = s.get("file_times") or {}
+    if ft.get("files"):
+        made = (
+            f"that made {ft['late_files']} file(s) of {ft['late_students']} student(s) late"
+            if ft["counted"]
+            else f"not counted as late (late.from_file_times: false; {ft['would_be_late']} would have been)"
+        )
+        out.print(
+            f"[yellow]file times:[/] {ft['files']} file(s) had no manifest.csv row and are dated by their "
+            f"modification time; {made}. A copied file carries the copy's time: give a manifest.csv, or set "
+            "late.from_file_times: false in course.yaml."
+        )
     if s["statuses"]:
         kinds = ", ".join(f"{k} {n}" for k, n in s["errors_by_kind"].items())
         out.print(
@@ -401,7 +439,7 @@ def _print_summary(s: dict) -> None:
             out.print(f"    … {info['count'] - 3} more")
     if s["items"]:
         table = Table(title=f"the class now ({s['policy']} attempt, late penalties applied)")
-        for col in ("item", "students", "mean", "median", "full marks", "zero", "0 → full"):
+        for col in ("item", "students", "missing", "mean", "median", "full marks", "zero", "0 → full"):
             table.add_column(col, justify="left" if col in ("item", "0 → full") else "right")
         for item, d in s["items"].items():
             peak = max(d["histogram"]) or 1
@@ -409,13 +447,20 @@ def _print_summary(s: dict) -> None:
             table.add_row(
                 item,
                 str(d["students"]),
-                f"{d['mean']:g}/{d['max_score']:g}",
-                f"{d['median']:g}",
+                str(d.get("missing", 0)),
+                f"{d['mean']:g}/{d['max_score']:g}" if d["mean"] is not None else f"—/{d['max_score']:g}",
+                f"{d['median']:g}" if d["median"] is not None else "—",
                 str(d["full"]),
                 str(d["zero"]),
                 spark,
             )
         out.print(table)
+        t = s.get("totals") or {}
+        if t.get("students"):
+            out.print(
+                f"totals: mean {t['mean']:g}, median {t['median']:g} out of {t['out_of']:g} "
+                "(the whole course; a missing item counts 0)"
+            )
     hard = [t for t in s["hardest_tasks"] if t["failed"]]
     if hard:
         out.print("tasks most students failed:")
@@ -427,7 +472,7 @@ def _print_summary(s: dict) -> None:
 
 @app.command()
 def export(
-    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl or gradescope.")],
+    fmt: Annotated[str, typer.Option("--format", help="csv, jsonl, gradescope, canvas or moodle.")],
     db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
     out_path: Annotated[
         Path | None,
@@ -438,26 +483,41 @@ def export(
         ),
     ] = None,
     course_file: Annotated[
-        Path | None, typer.Option("--course", help="course.yaml (default: the one of the last batch).")
+        Path | None,
+        typer.Option("--course", help="course.yaml (default: ./course.yaml, else the one of the last batch)."),
     ] = None,
     policy: Annotated[str | None, typer.Option(help="best or last (default: the course's).")] = None,
     csv_style: Annotated[str, typer.Option("--csv-style", help="generic (Moodle, Sakai) or canvas.")] = "generic",
     student: Annotated[str | None, typer.Option(help="Only this student (gradescope).")] = None,
     item: Annotated[str | None, typer.Option(help="Only this item (gradescope).")] = None,
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="canvas, moodle: the class list (default: the last batch's).")
+    ] = None,
 ) -> None:
     """Export grades: csv (one row per student), jsonl (every attempt), gradescope (results.json)."""
     import contextlib
 
     from grader.classroom import export as ex
-    from grader.classroom.course_config import load_course
+    from grader.classroom.context import context
     from grader.classroom.gradebook import Gradebook
 
     if fmt not in ex.FORMATS:
         raise UsageError(f"--format must be one of {', '.join(ex.FORMATS)}, not '{fmt}'")
     if policy not in (None, "best", "last"):
         raise UsageError(f"--policy must be best or last, not '{policy}'")
-    with Gradebook(db, create=False) as gb:
-        course = ex.stored_course(gb, load_course(course_file) if course_file else None)
+    ctx = context(course=course_file, db=db)
+    with Gradebook(ctx.db, create=False) as gb:
+        course = ctx.course_for(gb)
+        for changed in ex.changed_since_batch(gb):
+            err.print(
+                f"[yellow]warning:[/] {changed} changed since the last batch: its grades are for the exercise as it "
+                "was; run grade batch to grade it as it is"
+            )
+        if fmt in ("canvas", "moodle"):
+            from grader.cli import semester
+
+            semester.export_lms(gb, course, fmt, out_path, roster, policy)
+            return
         if fmt == "gradescope":
             written = ex.write_gradescope(gb, course, out_path or Path("gradescope"), student, item, policy)
             err.print(f"wrote {len(written)} results.json file(s) under {out_path or Path('gradescope')}")
@@ -466,7 +526,7 @@ def export(
             target = (
                 sys.stdout
                 if out_path is None
-                else stack.enter_context(open(out_path, "w", encoding="utf-8", newline=""))
+                else stack.enter_context(ex.atomic_open(out_path))  # all of it or none: never half a file
             )
             if fmt == "csv":
                 n = ex.write_csv(gb, course, target, csv_style, policy)
@@ -476,6 +536,47 @@ def export(
                 what = f"{n} attempt line(s)"
         if out_path is not None:
             err.print(f"wrote {what} to {out_path}")
+
+
+@app.command()
+def collect(
+    archive: Annotated[Path, typer.Argument(help="The LMS's download-all zip (Canvas, Moodle), or its folder.")],
+    roster: Annotated[
+        Path | None, typer.Option("--roster", help="The class list (default: course.yaml's roster, ./roster.csv).")
+    ] = None,
+    out_dir: Annotated[Path, typer.Option("--out", help="The submissions folder to write.")] = Path("submissions"),
+    times: Annotated[
+        Path | None, typer.Option("--times", help="Submission times: Canvas Submissions API JSON, or a CSV.")
+    ] = None,
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    exercises: ExercisesDir = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the summary as JSON on stdout.")] = False,
+) -> None:
+    """An LMS's "download all submissions" archive into SUBMISSIONS_DIR/<student>/<item> and manifest.csv."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.collect(archive, roster, out_dir, times, course_file, exercises, as_json))
+
+
+@app.command()
+def override(
+    student: Annotated[str | None, typer.Argument(help="Student id (alone: their history).")] = None,
+    item: Annotated[str | None, typer.Argument(help="Exercise or quiz id.")] = None,
+    score: Annotated[float | None, typer.Argument(help="The score that counts, in the item's points.")] = None,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why: shown to the student, kept in the history.")
+    ] = None,
+    clear: Annotated[bool, typer.Option("--clear", help="End the override in force (with --reason).")] = False,
+    db: Annotated[Path, typer.Option("--db", help="The gradebook (SQLite).")] = Path("grades.db"),
+    course_file: Annotated[Path | None, typer.Option("--course", help="course.yaml (default: ./course.yaml).")] = None,
+    roster: Annotated[Path | None, typer.Option("--roster", help="The class list (default: course.yaml's).")] = None,
+    exercises: ExercisesDir = None,
+) -> None:
+    """Set a student's score for an item by hand, with a reason (kept in the history, exported, shown,
+    surviving regrades); --clear ends it; without a SCORE, list the overrides."""
+    from grader.cli import semester
+
+    raise typer.Exit(semester.override(student, item, score, reason, clear, db, course_file, roster, exercises))
 
 
 @app.command()

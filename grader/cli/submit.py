@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import signal
 import sys
 from pathlib import Path
@@ -32,8 +31,8 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--exercises",
         type=Path,
-        default=Path(os.environ["GRADE_EXERCISES"]) if os.environ.get("GRADE_EXERCISES") else None,
-        help="Folder of exercise YAML files [env var: GRADE_EXERCISES].",
+        help="Folder of exercise YAML files (default: $GRADE_EXERCISES, else course.yaml's exercises:, "
+        "else ./exercises, else the shipped course).",
     )
     p.add_argument("--watch", action="store_true", help="Grade again on every save (short report) until Ctrl-C.")
     return p

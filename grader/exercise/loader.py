@@ -9,7 +9,6 @@ from __future__ import annotations
 import dataclasses
 import functools
 import hashlib
-import os
 import types
 import typing
 from collections.abc import Iterator
@@ -19,7 +18,7 @@ from typing import Any
 from grader.engine import GATES, EvaluationError, trace
 from grader.errors import ExerciseError, UsageError
 from grader.exercise import cache as exercise_cache
-from grader.exercise import shipped as course
+from grader.exercise import where
 from grader.exercise.spec import Exercise, is_identifier
 
 Path_ = tuple[str | int, ...]
@@ -94,7 +93,10 @@ def _walk(loader, node, at: Path_, lines: dict[Path_, int], path) -> Any:
         return out
     if node.id == "sequence":  # yaml.SequenceNode
         return [_walk(loader, item, (*at, i), lines, path) for i, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError as exc:  # a timestamp that is no date (2026-02-30), an out-of-range number
+        raise ExerciseError(path, lines[at], dotted(at), f"'{node.value}' is not a valid value ({exc})") from None
 
 
 def dotted(at: Path_) -> str:
@@ -333,31 +335,23 @@ def _check_tasks(ex: Exercise) -> Iterator[tuple[Path_, str]]:
 
 
 def exercise_dirs(explicit: Path | None = None) -> list[Path]:
-    """Where exercises are looked up, in order (SPEC.md, "Commands")."""
-    if explicit is not None:
-        return [explicit]
-    if os.environ.get("GRADE_EXERCISES"):
-        return [Path(os.environ["GRADE_EXERCISES"])]
-    dirs = [Path("exercises")] if Path("exercises").is_dir() else []
-    return [*dirs, course.exercises_dir()]
+    """The course's exercise folder, as a one-element list (the rule is ``grader.exercise.where``)."""
+    return [where.exercises(explicit).path]
 
 
 def resolve(name_or_path: str, explicit: Path | None = None) -> Path:
-    """An exercise or quiz id, or a path to its YAML file."""
+    """An exercise or quiz id (looked up in the one exercise folder), or a path to its YAML file."""
     candidate = Path(name_or_path)
     if candidate.suffix in (".yaml", ".yml") or candidate.is_file():
         if not candidate.is_file():
             raise UsageError(f"{candidate}: no such file")
         return candidate
-    for folder in exercise_dirs(explicit):
-        for suffix in (".yaml", ".yml"):
-            if (folder / f"{name_or_path}{suffix}").is_file():
-                return folder / f"{name_or_path}{suffix}"
-    known = sorted({p.stem for d in exercise_dirs(explicit) if d.is_dir() for p in d.glob("*.y*ml")})
-    raise UsageError(
-        f"unknown exercise '{name_or_path}' (looked in {', '.join(map(str, exercise_dirs(explicit)))}; "
-        f"known: {', '.join(known) or 'none'})"
-    )
+    place = where.exercises(explicit)
+    for suffix in (".yaml", ".yml"):
+        if (place.path / f"{name_or_path}{suffix}").is_file():
+            return place.path / f"{name_or_path}{suffix}"
+    known = sorted({p.stem for p in place.path.glob("*.y*ml")}) if place.path.is_dir() else []
+    raise UsageError(f"unknown exercise '{name_or_path}' (looked in {place}; known: {', '.join(known) or 'none'})")
 
 
 def find_exercise(name_or_path: str, explicit: Path | None = None) -> Exercise:

@@ -5,6 +5,7 @@ Every function here returns data; printing and exit codes belong to ``cli``.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 from grader.engine import EvaluationError
@@ -15,7 +16,7 @@ from grader.exercise.points import Point, draw_points, secret_seed, submission_s
 from grader.exercise.spec import Exercise
 from grader.grading import borderline, effect, explain, routines
 from grader.grading.compare import grade_task
-from grader.grading.probes import Probe, call_for, describe_call, probes_for, signature_problem
+from grader.grading.probes import Probe, call_for, describe_call, flow_order, guards, probes_for, signature_problem
 from grader.grading.verdict import Failure, TaskResult, Verdict, Why
 from grader.isolation.sandbox import Limits, LoadReport, Session
 
@@ -119,10 +120,14 @@ def grade_source(
         # Hidden points last: a function could remember a hidden point's inputs and hand them back
         # at a public point, whose values the report shows. Once the child has seen them, nothing
         # it answers is shown (only pass or fail at the hidden points themselves).
+        # Within each run, flow_order keeps every input from giving away a later check's answer.
         late = [probes[c.id].point.label.startswith("hidden-") for c in calls]
-        results = session.run([c for c, hidden in zip(calls, late, strict=True) if not hidden])
-        effects = _effects(ex, points, probes, results, report.functions, session, task_errors)
-        results.update(session.run([c for c, hidden in zip(calls, late, strict=True) if hidden]))
+        first = flow_order(ex, probes, [c for c, hidden in zip(calls, late, strict=True) if not hidden])
+        last = flow_order(ex, probes, [c for c, hidden in zip(calls, late, strict=True) if hidden])
+        results = session.run(first)
+        ask = _reusing(session.run, first, results)
+        effects = _effects(ex, points, probes, results, report.functions, ask, task_errors)
+        results.update(session.run(last))
         tasks = []
         for i, task in enumerate(ex.tasks):
             if i in task_errors:
@@ -157,6 +162,7 @@ def grade_source(
 
 def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]):
     calls, errors = [], {}
+    reveal = guards(probes, ex.tolerance, [t.kind for t in ex.tasks])
     for pid, probe in enumerate(probes):
         if probe.task in errors:
             continue
@@ -171,7 +177,7 @@ def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]
             )
             continue
         where = f"{probe.point.label}" + (f", node {probe.node}" if probe.node else "")
-        call = call_for(pid, probe, task, sig, where)
+        call = call_for(pid, probe, task, sig, where, reveal[pid])
         problem = signature_problem(sig, call)
         if problem:
             node = ex.built.by_name.get(probe.node or "")
@@ -194,7 +200,24 @@ def _calls(ex: Exercise, probes: list[Probe], signatures: dict[str, dict | None]
     return calls, errors
 
 
-def _effects(ex, points, probes, results, signatures, session, task_errors):
+def _reusing(run, made: list, results: dict):
+    """``run`` for the end-to-end rounds, answering a call already made (same function, same
+    arguments: what a correct student's gates pass on) from its first result, without the child."""
+
+    def key(call) -> tuple:
+        return call.fn, repr(call.args), repr(sorted(call.kwargs.items()))
+
+    known = {key(c): results[c.id] for c in made if c.id in results}
+
+    def ask(calls: list) -> dict:
+        fresh = [c for c in calls if key(c) not in known]
+        got = run(fresh) if fresh else {}
+        return {c.id: got[c.id] if c.id in got else replace(known[key(c)], id=c.id) for c in calls}
+
+    return ask
+
+
+def _effects(ex, points, probes, results, signatures, ask, task_errors):
     public = [p for p in points if p.public]
     sigs = {k: v for k, v in signatures.items() if v}
     ok_tasks = [t for i, t in enumerate(ex.tasks) if i not in task_errors]
@@ -206,9 +229,9 @@ def _effects(ex, points, probes, results, signatures, session, task_errors):
             if pid in results and results[pid].ok and ex.tasks[p.task].kind == "local_grad"
         }
         answers = {k: (v if isinstance(v, list) else [v]) for k, v in answers.items()}
-        found += effect.backward_effect(ex, public, answers, sigs, session.run)
+        found += effect.backward_effect(ex, public, answers, sigs, ask)
     if any(t.kind == "forward" for t in ok_tasks):
-        found += effect.forward_effect(ex, public, sigs, session.run)
+        found += effect.forward_effect(ex, public, sigs, ask)
     for i, task in enumerate(ex.tasks):
         if task.kind == "step" and i not in task_errors:
             answers = {

@@ -3,21 +3,32 @@
 Standard library only, and nothing from ``grader``: this file is executed with ``python -I -S``
 in a process that holds no expected value, no secret and no other student's code.
 
-Protocol (newline-delimited JSON frames; requests on fd REQ, replies on fd RES, never stdout):
+Protocol (JSON frames; requests on fd REQ, each after its length (9 digits and a newline), replies
+on fd RES, one per line; never stdout):
 
     parent → {"load": {"filename", "source", "module", "allowed_imports", "functions"}}
-    child  → {"loaded": true, "functions": {name: {"line", "params", "varargs", "varkw"} | null}}
+    child  → {"loaded": true, "functions": {name: {"line", "params", "kwonly", "defaults", "varargs", "varkw"}
+                                                  | {"not_function": type name} | null}}
            | {"loaded": false, "kind": "syntax_error"|"crash"|"forbidden"|"memory", "message", "line"}
-    parent → {"calls": [{"id", "fn", "args", "kwargs"}]}
-    child  → one frame per call as soon as it returns, in order:
-             {"id", "ok": true, "value": V} | {"id", "ok": false, "kind", "type", "message", "line"}
+    parent → {"call": {"id", "fn", "args", "kwargs"}}          one call per frame
+    child  → {"id", "ok": true, "value": V}                     one reply per call, in order
+           | {"id", "ok": false, "kind", "type", "message", "line"}
              (a call with "echo": true also gets "args_after": [V, ...], its positional arguments
              as the function left them)
-    parent → {"done": true}
+    parent → {"done": true}  (or end of file)
+
+The information-flow rule (docs/sandbox.md): the inputs of a later call can be the reference's
+answer to an earlier one (``out`` given to a local gradient is the forward answer at that node),
+so the harness reads one frame at a time, exactly, and keeps only the call it is answering. The
+parent orders the calls, and queues a few in the pipe ahead only where their inputs answer no
+check still unanswered (student code could read the pipe itself).
 
 V is an encoding that no student object survives: exact ints and floats, {"special": "nan"} for
 non-finite floats, {"seq": [...], "len": n} for exact lists and tuples, {"map": {...}} for exact
 dicts with str keys, and {"bad": type name} for anything else. The parent trusts none of it.
+
+``load(request)`` and ``run_call(namespace, filename, call)`` are the whole interface: a runner
+that is not a forked child (a Web Worker under Pyodide) calls them with the same frames.
 """
 
 import ast
@@ -29,6 +40,7 @@ import os
 import sys
 
 MAX_ITEMS = 64
+HEADER = 10  # each request frame: its length in 9 ASCII digits and a newline, then that many bytes of JSON
 MAX_TEXT = 300
 ALWAYS_ALLOWED = {"__future__"}  # `from __future__ import annotations` is a compiler switch, not a library
 DENIED = {errno.EPERM, errno.EACCES, errno.EROFS, errno.ENETUNREACH, errno.ENETDOWN, errno.EAFNOSUPPORT}
@@ -38,38 +50,43 @@ _real_import = builtins.__import__
 
 def main(req_fd: int, res_fd: int) -> None:
     sys.setrecursionlimit(2000)
-    pending = bytearray()
+
+    encode = json.JSONEncoder(allow_nan=False).encode  # once, not per reply
 
     def send(frame: dict) -> None:
-        data = (json.dumps(frame, allow_nan=False) + "\n").encode()
+        data = (encode(frame) + "\n").encode()
         while data:
             data = data[os.write(res_fd, data) :]
 
-    def receive() -> dict:
-        # Read in large chunks: a raw file's readline() reads one byte per system call, and the
-        # load frame carries the whole source (and every system call passes the seccomp filter).
-        while True:
-            end = pending.find(b"\n")
-            if end >= 0:
-                line = bytes(pending[:end])
-                del pending[: end + 1]
-                return json.loads(line)
-            chunk = os.read(req_fd, 1 << 16)
+    def exactly(n: int) -> bytes:
+        data = bytearray()
+        while len(data) < n:
+            chunk = os.read(req_fd, n - len(data))
             if not chunk:
                 os._exit(0)
-            pending.extend(chunk)
+            data += chunk
+        return bytes(data)
+
+    def receive() -> dict:
+        # Each frame comes with its length: the harness reads that frame and not a byte more, so a
+        # call the parent already queued stays in the pipe until this one is answered.
+        return json.loads(exactly(int(exactly(HEADER))))
 
     request = receive()["load"]
-    module, report = load(request)
+    namespace, report = load(request)
+    filename = request["filename"]
+    del request  # the source is the student's own; nothing else of the parent's stays here
     send(report)
-    if module is None:
+    if namespace is None:
         return
     while True:
-        frame = receive()
-        if frame.get("done"):
+        call = receive().get("call")
+        if call is None:
             return
-        for call in frame["calls"]:
-            send(run_call(module, request["filename"], call))
+        reply = run_call(namespace, filename, call)
+        del call  # only the call being answered is ever held
+        send(reply)
+        del reply
 
 
 # --------------------------------------------------------------------------- loading
@@ -142,7 +159,10 @@ def forbidden(name: str, allowed: set, line) -> dict:
         "loaded": False,
         "kind": "forbidden",
         "line": line,
-        "message": clip(f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text})"),
+        "message": clip(
+            f"import of '{name}' is not allowed in this exercise (allowed: {allowed_text}); "
+            "the whole file is refused, so remove the import even if nothing uses it"
+        ),
     }
 
 
@@ -175,6 +195,11 @@ def signature(fn):
 
 
 def run_call(namespace: dict, filename: str, call: dict) -> dict:
+    """Call ``call["fn"]`` of the loaded namespace with the call's args and kwargs: its reply frame.
+
+    Whatever the function does (raise, exit, return a hostile object), the reply holds only plain
+    data: the parent (or a Web Worker's host) decodes it as untrusted bytes all the same.
+    """
     fn = namespace.get(call["fn"])
     try:
         value = fn(*call.get("args", ()), **call.get("kwargs", {}))

@@ -5,8 +5,9 @@ split in two so that each child pays only for a few system calls:
 
 ``prepare()`` runs once in the zygote: it sets no_new_privs, moves the zygote into an empty network
 namespace and its own cgroup (v1 ``pids`` and ``memory``), opens a Landlock ruleset (read-only:
-the interpreter's standard library; no writes, no TCP, no signals or abstract sockets outside the
-domain) and assembles the seccomp filter of ``seccomp_filter.py``.
+the interpreter's standard library without any ``site-packages`` inside it, plus, in rulesets of
+their own, the packages an exercise allows; no writes, no TCP, no signals or abstract sockets
+outside the domain) and assembles the seccomp filter of ``seccomp_filter.py``.
 
 ``enter()`` runs in each freshly forked child: death signal, resource limits, an unprivileged uid
 of its own, then ``landlock_restrict_self`` and the seccomp filter. A layer the machine cannot give
@@ -66,7 +67,9 @@ class Prepared:
     def __init__(self):
         self.layers: dict[str, str] = {}  # name → "on …" or "off: reason"
         self.root = os.geteuid() == 0
-        self.ruleset = -1
+        self.ruleset = -1  # the ruleset children restrict themselves with (the standard library only)
+        self.abi = 0
+        self.readable: list[str] = []
         self.filter = None  # (sock_fprog, instruction buffer): both must stay alive
         self.cgroups: list[str] = []
         self.memory_cgroup = ""
@@ -194,24 +197,57 @@ def _prepare_landlock(p: Prepared, options: dict) -> str:
     abi = libc().syscall(SYS_CREATE, None, 0, 1)
     if abi < 0:
         return f"off: Landlock is not enabled in this kernel ({os.strerror(ctypes.get_errno())})"
+    p.abi, p.readable = abi, readable_paths(options["readable"])
+    p.ruleset = ruleset(p, ())
+    net, scoped = abi >= 4, abi >= 6
+    what = ["read-only standard library, no writes"] + ["no TCP"] * net + ["signals scoped"] * scoped
+    return f"on: Landlock ABI {abi} ({', '.join(what)})"
+
+
+PACKAGE_FOLDERS = ("site-packages", "dist-packages")
+
+
+def readable_paths(roots) -> list[str]:
+    """What a child may read: each root (the standard library's folders), except that a root holding
+    ``site-packages`` or ``dist-packages`` (a python.org or Docker interpreter, ``pip install`` without
+    a venv) is given entry by entry without those: Landlock cannot subtract a folder from a rule.
+    """
+    found: list[str] = []
+    for root in roots:
+        try:
+            names = sorted(os.listdir(root))
+        except OSError:
+            continue
+        if not any(name in PACKAGE_FOLDERS for name in names):
+            found.append(root)
+            continue
+        found += [os.path.join(root, name) for name in names if name not in PACKAGE_FOLDERS]
+    return found
+
+
+def ruleset(p: Prepared, extra) -> int:
+    """A Landlock ruleset (a descriptor) that lets a child read ``p.readable`` and ``extra`` only.
+
+    Built once per set of packages in the zygote; a child restricts itself with one of them.
+    """
+    abi = p.abi
     fs = (1 << FS_BITS.get(abi, 16)) - 1
     net = 3 if abi >= 4 else 0  # bind and connect TCP: no rule, so both are denied
     scoped = 3 if abi >= 6 else 0  # abstract unix sockets and signals outside the domain
     attr = struct.pack("QQQ", fs, net, scoped)[: 8 if abi < 4 else 16 if abi < 6 else 24]
     fd = _check(libc().syscall(SYS_CREATE, attr, len(attr), 0), "landlock_create_ruleset")
-    for path in options["readable"]:
+    for path in [*p.readable, *extra]:
         try:
-            target = os.open(path, os.O_PATH | os.O_CLOEXEC | os.O_DIRECTORY)
+            target = os.open(path, os.O_PATH | os.O_CLOEXEC)
         except OSError:
             continue
         try:
-            rule = struct.pack("=Qi", READ_FILE | READ_DIR, target)
+            folder = os.path.isdir(path)
+            rule = struct.pack("=Qi", READ_FILE | (READ_DIR if folder else 0), target)
             _check(libc().syscall(SYS_ADD_RULE, fd, 1, rule, 0), f"landlock_add_rule({path})")
         finally:
             os.close(target)
-    p.ruleset = _fcntl_dup_high(fd)
-    what = ["read-only standard library, no writes"] + ["no TCP"] * bool(net) + ["signals scoped"] * bool(scoped)
-    return f"on: Landlock ABI {abi} ({', '.join(what)})"
+    return _fcntl_dup_high(fd)
 
 
 def _fcntl_dup_high(fd: int) -> int:
@@ -247,17 +283,18 @@ class LockdownError(Exception):
         super().__init__(f"{layer}: {error}")
 
 
-def enter(p: Prepared, uid: int) -> None:
+def enter(p: Prepared, uid: int, rules: int = -1) -> None:
     """Lock this freshly forked process down, in an order where each step still has what it needs.
 
-    Resource limits come later, from ``limit()``, once the request (and its limits) is known.
+    ``rules``: the Landlock ruleset to use (one that also reads an exercise's packages), else the
+    standard library's. Resource limits come later, from ``limit()``, once the request is known.
     """
     parent = os.getppid()
     steps = [
         ("cgroup", _let_oom_take_me),
         ("uid", lambda: _drop_uid(uid)),
         ("process", lambda: _die_with(parent)),  # after the uid change, which clears it
-        ("landlock", lambda: _landlock(p)),
+        ("landlock", lambda: _landlock(rules if rules >= 0 else p.ruleset)),
         ("seccomp", lambda: _seccomp(p)),
     ]
     for layer, step in steps:
@@ -291,9 +328,9 @@ def _drop_uid(uid: int) -> None:
         os.setuid(uid)
 
 
-def _landlock(p: Prepared) -> None:
-    _check(libc().syscall(SYS_RESTRICT, p.ruleset, 0), "landlock_restrict_self")
-    os.close(p.ruleset)
+def _landlock(rules: int) -> None:
+    _check(libc().syscall(SYS_RESTRICT, rules, 0), "landlock_restrict_self")
+    os.close(rules)
 
 
 def _seccomp(p: Prepared) -> None:

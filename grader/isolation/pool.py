@@ -43,6 +43,42 @@ LOST = {
 }
 
 
+_PACKAGES: dict[str, dict | None] = {}
+
+
+def packages_of(imports: list[str]) -> dict[str, dict]:
+    """Where each allowed package outside the standard library lives, as this interpreter finds it:
+    ``{name: {"path": the folder holding it, "dirs": its own folder and its vendored libraries}}``.
+
+    The zygote imports it from there (its own path is the standard library only) and builds a
+    Landlock ruleset that reads exactly those folders. Never the grader itself.
+    """
+    import importlib.util
+
+    found = {}
+    for name in imports:
+        top = name.split(".")[0]
+        if top in sys.stdlib_module_names or top == "grader" or not top.isidentifier():
+            continue
+        if top not in _PACKAGES:
+            try:
+                spec = importlib.util.find_spec(top)
+            except (ImportError, ValueError):
+                spec = None
+            where = list(spec.submodule_search_locations or ()) if spec else []
+            if len(where) == 1 and os.path.isdir(where[0]):
+                folder = os.path.realpath(where[0])
+                parent = os.path.dirname(folder)
+                libs = os.path.join(parent, f"{top}.libs")  # manylinux wheels vendor shared libraries here
+                dirs = [folder] + ([libs] if os.path.isdir(libs) else [])
+                _PACKAGES[top] = {"path": parent, "dirs": dirs}
+            else:
+                _PACKAGES[top] = None
+        if _PACKAGES[top] is not None:
+            found[top] = _PACKAGES[top]
+    return found
+
+
 @dataclass(frozen=True)
 class Exit:
     code: int  # exit status, or minus the signal number
@@ -98,7 +134,7 @@ class Zygote:
 
         The caller may write to the child meanwhile: it reads nothing before it has locked itself down.
         """
-        request = {"op": "spawn", "cpu": cpu, "memory": memory, "imports": imports}
+        request = {"op": "spawn", "cpu": cpu, "memory": memory, "imports": imports, "packages": packages_of(imports)}
         try:
             socket.send_fds(self.sock, [(json.dumps(request) + "\n").encode()], fds)
         except OSError as exc:

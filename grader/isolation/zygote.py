@@ -35,6 +35,10 @@ import sys
 LOCKED = b"locked"
 MAX_FD = max(256, min(resource.getrlimit(resource.RLIMIT_NOFILE)[0], 1 << 16))  # close_range makes it cheap on Linux
 SIDE_EFFECTS = {"antigravity", "this", "idlelib", "turtle", "turtledemo", "tkinter", "webbrowser", "pydoc"}
+# Set before any package is imported: numerical libraries size their thread pools from these at load
+# time, and a zygote must not hold threads when it forks (nor a child start any: RLIMIT_NPROC is 0).
+ONE_THREAD = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS", "NUMEXPR_NUM_THREADS",
+              "VECLIB_MAXIMUM_THREADS", "BLIS_NUM_THREADS")  # fmt: skip
 
 
 def load(name: str):
@@ -55,6 +59,8 @@ class Zygote:
         self.lockdown, self.harness = load("lockdown"), load("harness")
         self.preload(config.get("preload", ()))
         self.prepared = self.lockdown.prepare(config)
+        self.rulesets = {(): self.prepared.ruleset}  # folders of allowed packages → Landlock ruleset
+        self.standby_key: tuple = ()
         self.devnull = os.open(os.devnull, os.O_RDWR | os.O_CLOEXEC)
         self.children: dict[int, int] = {}  # pid → cgroup out-of-memory kills before it started
         self.standby: tuple[int, socket.socket] | None = None
@@ -70,8 +76,10 @@ class Zygote:
         gc.freeze()  # children's garbage collections skip the zygote's objects: fewer copied pages
         self.make_standby()
 
-    def preload(self, names) -> bool:
-        """Import standard modules the exercises allow (a child that dropped its uid may not read them)."""
+    def preload(self, names, packages: dict | None = None) -> bool:
+        """Import standard modules the exercises allow (a child that dropped its uid may not read them),
+        and the packages an exercise allows (``{name: {"path": folder holding it, "dirs": [...]}}``),
+        found on that folder only for the import: the zygote's own path is the standard library."""
         fresh = False
         for name in names:
             top = name.split(".")[0]
@@ -79,10 +87,28 @@ class Zygote:
                 fresh = True
                 with contextlib.suppress(Exception):  # the child will report the import error itself
                     __import__(name)
+        for name, where in (packages or {}).items():
+            if name in sys.modules or not isinstance(where, dict):
+                continue
+            fresh = True
+            sys.path.insert(0, str(where.get("path", "")))
+            try:
+                with contextlib.suppress(Exception):  # the child will report the import error itself
+                    __import__(name)
+            finally:
+                sys.path.pop(0)
         if fresh:
             gc.collect()
             gc.freeze()
         return fresh
+
+    def rules_for(self, key: tuple) -> int:
+        """The Landlock ruleset that also reads the folders in ``key`` (built once per set)."""
+        if key not in self.rulesets:
+            if not self.prepared.on("landlock"):
+                return -1
+            self.rulesets[key] = self.lockdown.ruleset(self.prepared, key)
+        return self.rulesets[key]
 
     def send(self, frame: dict) -> None:
         self.ctrl.sendall((json.dumps(frame) + "\n").encode())
@@ -109,12 +135,12 @@ class Zygote:
                 return
             layers[name] = f"off: {why.strip()}"
 
-    def lock(self, status_w: int, limits: dict | None = None) -> None:
+    def lock(self, status_w: int, limits: dict | None = None, rules: int = -1) -> None:
         """In a fresh child: lock down, then tell the zygote (nothing of a student's is here yet)."""
         try:
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
-            self.lockdown.enter(self.prepared, self.config["uid_base"] + os.getpid())
+            self.lockdown.enter(self.prepared, self.config["uid_base"] + os.getpid(), rules)
             if limits is not None:
                 self.lockdown.limit(self.prepared, limits)
             os.write(status_w, LOCKED)
@@ -134,13 +160,16 @@ class Zygote:
         os.close(fd)
         return data
 
-    def make_standby(self) -> None:
+    def make_standby(self, key: tuple = ()) -> None:
+        """Fork and lock down the next child, with the ruleset of the packages in ``key``."""
+        self.standby_key = key
+        rules = self.rules_for(key)
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_DGRAM)
         status_r, status_w = os.pipe()
         pid = os.fork()
         if pid == 0:
             try:
-                self.wait_in_standby(theirs, status_w)
+                self.wait_in_standby(theirs, status_w, rules)
             finally:
                 os._exit(122)
         theirs.close()
@@ -153,11 +182,11 @@ class Zygote:
             os.waitpid(pid, 0)
             self.standby, self.standby_error = None, status.decode(errors="replace")
 
-    def wait_in_standby(self, sock: socket.socket, status_w: int) -> None:
+    def wait_in_standby(self, sock: socket.socket, status_w: int, rules: int) -> None:
         """The child's life: lock down, wait for a request, take its descriptors and limits, serve it."""
         os.setsid()
-        _close_all_but({sock.fileno(), status_w, self.devnull, self.prepared.ruleset})
-        self.lock(status_w)
+        _close_all_but({sock.fileno(), status_w, self.devnull, rules})
+        self.lock(status_w, rules=rules)
         data, fds, _flags, _addr = socket.recv_fds(sock, 4096, 4)
         if not data or len(fds) != 3:
             os._exit(0)
@@ -177,14 +206,18 @@ class Zygote:
 
     def spawn(self, request: dict, fds: list[int]) -> None:
         self.one_at_a_time()
-        if self.preload(request.get("imports", ())) and self.standby:
+        packages = request.get("packages") or {}
+        key = tuple(sorted(str(d) for where in packages.values() for d in where.get("dirs", ())))
+        if self.preload(request.get("imports", ()), packages) and self.standby:
             self.drop_standby()  # forked before these modules were imported
+        if self.standby and self.standby_key != key:
+            self.drop_standby()  # locked down with another exercise's packages readable
         self.lockdown.set_memory(self.prepared, int(request["memory"]))
         limits = {"cpu": request["cpu"], "memory": int(request["memory"])}
         pid = 0
         for _attempt in range(2):
             if self.standby is None:
-                self.make_standby()
+                self.make_standby(key)
             if self.standby is None or len(fds) != 3:
                 break
             pid, sock = self.standby
@@ -203,7 +236,7 @@ class Zygote:
             self.children[pid] = self.lockdown.oom_kills(self.prepared)
             self.send({"op": "spawned", "pid": pid, "ok": True})
             if self.config.get("standby", True):
-                self.make_standby()
+                self.make_standby(key)
         else:
             self.send({"op": "spawned", "pid": 0, "ok": False, "error": self.standby_error or "no child"})
 
@@ -321,6 +354,8 @@ def main() -> None:
     ctrl = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     config.setdefault("readable", [path for path in sys.path if os.path.isdir(path)])  # the stdlib
+    for name in ONE_THREAD:
+        os.environ[name] = "1"
     os.chdir("/")
     zygote = Zygote(ctrl, config)
     zygote.send(

@@ -10,9 +10,11 @@ saved file instead, as ``grade submit`` does.
 
 From the history: each run cell is read like a notebook cell (IPython lines blanked, scratch
 work left out, see ``grader.notebook.code``); a cell that did not parse is skipped (it ran
-nothing); and because a cell run twice is in the history twice, a definition (by the names it
-binds) is kept from its latest run, at the place of its first run: the order of the notebook as
-it was first run top to bottom, with the code as it is now, as a "Run All" would have it. The
+nothing), and when it was the latest run of a function, that function counts as not written,
+with the cell's syntax error, as it is in the saved file; and because a cell run twice is in the
+history twice, a definition (by the names it binds) is kept from its latest run, at the place of
+its first run: the order of the notebook as it was first run top to bottom, with the code as it
+is now, as a "Run All" would have it. The
 joined source then goes to the same isolated child as ``grade submit``: no function object of
 the kernel is ever called or even looked at. Cells are named by their execution count, ``[7]``,
 as Jupyter shows them.
@@ -26,7 +28,6 @@ instructor; the grade is the one of ``grade submit`` or batch grading of the sub
 from __future__ import annotations
 
 import ast
-import re
 from pathlib import Path
 
 from grader.errors import GraderError, UsageError
@@ -68,23 +69,32 @@ def history_source(entries: list[tuple[str, str]], functions: list[str]) -> tupl
             broken.append((order, cell))
         else:
             parsed.append(cell)
-    source, line_map = notebook_code.join(parsed, latest_wins=True)
     order_of = {label: i for i, (label, _) in enumerate(entries)}
-    for order, cell in broken:
-        wanted = set(re.findall(r"^(?:async\s+)?def\s+(\w+)", cell.text, re.M))
-        later = {
-            s.name
-            for c in parsed
-            if order_of[c.label] > order and c.tree
-            for s in c.tree.body
-            if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))
-        }
-        if wanted and not wanted <= later:
-            notes.append(Why("not_run", {"cell": cell.label, "line": cell.error.lineno or 1}))
+    missing: dict[str, tuple] = {}
+    for order, cell in broken:  # its functions' latest run did not parse: not written, as in the saved file
+        later = _defined(c for c in parsed if order_of[c.label] > order)
+        stale = [b for b in notebook_code.broken_defs(cell) if b[0] not in later]
+        if not stale:
+            continue
+        notes.append(Why("not_run", {"cell": cell.label, "line": cell.error.lineno or 1}))
+        gone = {b[0] for b in stale}
+        for c in parsed:
+            if order_of[c.label] < order and c.tree:
+                c.tree.body = [s for s in c.tree.body if not (_is_def(s) and s.name in gone)]
+        missing.update({b[0]: b for b in stale})
+    source, line_map = notebook_code.join(parsed, latest_wins=True)
     defined = {s.name for c in parsed if c.tree for s in c.tree.body if isinstance(s, ast.FunctionDef)}
-    if not defined & set(functions):
+    if not defined & set(functions) and not set(functions) & set(missing):
         notes.append(Why("nothing_run", {}))
-    return source, LineMap(line_map.places, tuple(notes) + line_map.notes)
+    return source, LineMap(line_map.places, tuple(notes) + line_map.notes, broken=tuple(missing.values()))
+
+
+def _is_def(stmt: ast.stmt) -> bool:
+    return isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef))
+
+
+def _defined(cells) -> set[str]:
+    return {s.name for c in cells if c.tree for s in c.tree.body if _is_def(s)}
 
 
 def kernel_entries(shell) -> list[tuple[str, str]]:
@@ -103,7 +113,7 @@ def grade_here(
     shell = _shell()
     if shell is None or getattr(shell, "history_manager", None) is None:
         raise UsageError(NOT_IN_IPYTHON)
-    source, line_map = history_source(kernel_entries(shell), [t.function for t in ex.tasks])
+    source, line_map = notebook.for_exercise(ex, *history_source(kernel_entries(shell), [t.function for t in ex.tasks]))
     verdict = notebook.grade(ex, source, line_map, f"{ex.id}.ipynb", None, lang)
     return verdict, line_map.texts(lang), ex
 

@@ -40,16 +40,22 @@ NOTES = {
         "정의가 아닌 코드는 채점할 때 실행하지 않습니다 (print, 시험 호출, 그림 등): {places}",
         "Not run when grading, as it is not a definition (prints, try-outs, plots): {places}",
     ),
+    "scratch_import": (
+        "과제에서 허용하지 않는 import ({modules})는 그림·위젯 같은 연습에만 쓰여 채점할 때 "
+        "실행하지 않습니다: {places}",
+        "Not run when grading: imports the exercise does not allow ({modules}), used only by scratch work "
+        "such as plots and widgets, and what depends on them: {places}",
+    ),
     "converted": (
         "nbformat {version} 노트북을 4로 변환해 읽었습니다.",
         "read an nbformat {version} notebook, converted to 4.",
     ),
     "outputs": ("노트북 출력 {mb} MB는 무시했습니다.", "ignored the notebook's outputs ({mb} MB)."),
     "not_run": (
-        "{cell}번 셀은 문법 오류로 실행되지 않았습니다 ({line}번째 줄): 고친 뒤 다시 실행하세요. "
-        "이전 정의로 채점합니다.",
-        "cell {cell} did not run: syntax error at line {line}; fix it and run it again. "
-        "The earlier definitions are graded.",
+        "{cell}번 셀은 문법 오류가 있어 채점하지 않습니다 ({line}번째 줄): 그 셀의 함수는 작성하지 않은 것으로 "
+        "봅니다. 고친 뒤 다시 실행하세요.",
+        "cell {cell} is not graded: syntax error at line {line}; the functions it defines count as not "
+        "written. Fix it and run it again.",
     ),
     "nothing_run": (
         "이 커널에서 실행한 셀에 과제 함수가 없습니다. 함수가 있는 셀을 먼저 실행하세요 (Run All).",
@@ -74,7 +80,7 @@ def note_text(note: Why, lang: str) -> str:
     params = dict(note.params)
     if note.code == "magic":
         params["line_word"] = "lines" if "," in str(params.get("lines")) else "line"
-    if note.code == "scratch":
+    if note.code in ("scratch", "scratch_import"):
         shown = "; ".join(place_text(c, line, lang) for c, line in params["places"])
         params["places"] = shown + (f" (+{params['more']})" if params.get("more") else "")
     return say(NOTES, note.code, lang, **params)
@@ -90,6 +96,9 @@ class LineMap:
     places: tuple[tuple[Cell, int], ...] = ()
     notes: tuple[Why, ...] = ()
     metadata: dict = field(default_factory=dict)  # the notebook's "grader" metadata (exercise, lang)
+    broken: tuple[tuple[str, Cell, int, str], ...] = ()  # (function, cell, line, message): defined only in
+    # a cell that does not parse, so not written: its task gets the syntax error instead of "missing";
+    # function "" is the first such cell, the likely reason when no task function is found at all
 
     def where(self, line: int | None) -> tuple[Cell, int] | None:
         if isinstance(line, int) and 1 <= line <= len(self.places):
@@ -125,7 +134,31 @@ class LineMap:
             )
             for t in verdict.tasks
         )
-        return replace(verdict, error=failure(verdict.error), tasks=tasks)
+        return self._blame_broken(replace(verdict, error=failure(verdict.error), tasks=tasks))
+
+    def _blame_broken(self, verdict: Verdict) -> Verdict:
+        """A function missing because its cell does not parse is told as that cell's syntax error."""
+        where = {name: (cell, line, message) for name, cell, line, message in self.broken}
+        if not where:
+            return verdict
+
+        def syntax(name: str) -> Failure:
+            cell, line, message = where[name]
+            why = Why("syntax_error", {"message": message, "line": line, "cell": cell})
+            return Failure("syntax_error", why, line=line)
+
+        tasks = tuple(
+            replace(t, error=syntax(t.function))
+            if t.error is not None and t.error.kind == "missing_function" and t.function in where
+            else t
+            for t in verdict.tasks
+        )
+        error = verdict.error
+        if error is not None and error.kind == "missing_function":  # no task function at all
+            missing = str(error.why.params.get("functions", "")).replace(",", " ").split()
+            named = [n for n in missing if n in where] or [n for n in where if n == ""]  # "": the first broken cell
+            error = syntax(named[0]) if named else error
+        return replace(verdict, error=error, tasks=tasks)
 
 
 # --------------------------------------------------------------------------- IPython syntax
@@ -260,6 +293,19 @@ class Parsed:
     error: SyntaxError | None = None
 
 
+DEF = re.compile(r"^(?:async[ \t]+)?def[ \t]+(\w+)", re.M)
+
+
+def broken_defs(cell: Parsed, anyway: bool = False) -> tuple[tuple[str, Cell, int, str], ...]:
+    """The top-level functions a cell that does not parse would define, with its syntax error (with
+    ``anyway``, one entry named "" even when it defines none)."""
+    exc = cell.error
+    message = (exc.msg + (f": {exc.text.strip()}" if exc.text else ""))[:300] if exc else ""
+    line = exc.lineno if exc is not None and isinstance(exc.lineno, int) else 1
+    names = list(dict.fromkeys(DEF.findall(cell.text))) + ([""] if anyway else [])
+    return tuple((name, cell.label, line, message) for name in names)
+
+
 def parse_cell(label: Cell, text: str) -> Parsed:
     try:
         return Parsed(label, text, ast.parse(text))
@@ -335,3 +381,101 @@ def prepare(label: Cell, text: str) -> tuple[Parsed | None, list[Why]]:
         what = ", ".join(dict.fromkeys(w.group(0)[:20] for w in words if w))
         notes.append(Why("magic", {"cell": label, "lines": ", ".join(map(str, found)), "what": what}))
     return parse_cell(label, clean), notes
+
+
+# --------------------------------------------------------------------------- scratch imports
+
+
+def _top(name: str) -> str:
+    return name.split(".")[0]
+
+
+def _loads(node: ast.AST) -> set[str]:
+    return {n.id for n in ast.walk(node) if isinstance(n, ast.Name)}
+
+
+def _at_load(stmt: ast.stmt) -> list[ast.AST]:
+    """What runs when the statement itself runs: for a def, its decorators, defaults and annotations;
+    for a class, everything but its methods' bodies; otherwise the statement."""
+    if isinstance(stmt, (ast.FunctionDef, ast.AsyncFunctionDef)):
+        a = stmt.args
+        parts = [*stmt.decorator_list, *a.defaults, *(d for d in a.kw_defaults if d is not None)]
+        args = [*a.posonlyargs, *a.args, *a.kwonlyargs, *(x for x in (a.vararg, a.kwarg) if x is not None)]
+        notes = [x.annotation for x in args if x.annotation is not None]
+        return parts + notes + ([stmt.returns] if stmt.returns else [])
+    if isinstance(stmt, ast.ClassDef):
+        inner = [b for b in stmt.body if not isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        methods = [b for b in stmt.body if isinstance(b, (ast.FunctionDef, ast.AsyncFunctionDef))]
+        at_load = [p for m in methods for p in _at_load(m)]
+        return [*stmt.decorator_list, *stmt.bases, *stmt.keywords, *inner, *at_load]
+    return [stmt]
+
+
+def _used_by(tasks: set[str], body: list[ast.stmt]) -> set[str]:
+    """Every name the task functions use, following the calls into the notebook's own functions."""
+    defs = {s.name: s for s in body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    used: set[str] = set()
+    seen: set[str] = set()
+    todo = [n for n in tasks if n in defs]
+    while todo:
+        name = todo.pop()
+        if name in seen:
+            continue
+        seen.add(name)
+        names = _loads(defs[name])
+        used |= names
+        todo += [n for n in names if n in defs]
+    return used | seen
+
+
+def drop_scratch_imports(source: str, line_map: LineMap, allowed: set[str], tasks: set[str]) -> tuple[str, LineMap]:
+    """Leave out imports the exercise does not allow when no task function needs them (``import
+    matplotlib.pyplot as plt`` for a plot, ``import ipywidgets``, a scratch ``import numpy``), and
+    every top-level statement that would then fail for want of them. An import a task function uses
+    stays, so that the child refuses it by name, as it would in a .py file."""
+    try:
+        body = ast.parse(source).body
+    except SyntaxError:
+        return source, line_map
+    needed = _used_by(tasks, body)
+    gone: set[str] = set()
+    drop: list[ast.stmt] = []
+    modules: list[str] = []
+    for stmt in body:
+        if isinstance(stmt, (ast.Import, ast.ImportFrom)):
+            named = [a.name for a in stmt.names] if isinstance(stmt, ast.Import) else [stmt.module or "."]
+            banned = [m for m in named if stmt_level(stmt) or _top(m) not in allowed]
+            bound = bound_names(stmt)
+            if banned and not bound & needed:
+                drop.append(stmt)
+                gone |= bound
+                modules += [_top(m) for m in banned]
+    changed = bool(gone)
+    while changed:  # what the dropped imports would have made fail at load, and what that defined
+        changed = False
+        for stmt in body:
+            if stmt in drop or isinstance(stmt, (ast.Import, ast.ImportFrom)):
+                continue
+            if any(_loads(part) & gone for part in _at_load(stmt)):
+                drop.append(stmt)
+                gone |= bound_names(stmt) or set()
+                changed = True
+    if not drop:
+        return source, line_map
+    lines = source.split("\n")
+    cut: set[int] = set()
+    for stmt in drop:
+        first = min([stmt.lineno, *(d.lineno for d in getattr(stmt, "decorator_list", []))])
+        cut |= set(range(first, (stmt.end_lineno or stmt.lineno) + 1))
+    kept = [line for n, line in enumerate(lines, 1) if n not in cut]
+    places = tuple(p for n, p in enumerate(line_map.places, 1) if n not in cut)
+    shown = [list(line_map.places[s.lineno - 1]) for s in drop if s.lineno <= len(line_map.places)]
+    note = Why(
+        "scratch_import",
+        {"modules": ", ".join(dict.fromkeys(modules)), "places": shown[:8], "more": max(0, len(shown) - 8)},
+    )
+    return "\n".join(kept), replace(line_map, places=places, notes=(*line_map.notes, note))
+
+
+def stmt_level(stmt: ast.stmt) -> int:
+    return getattr(stmt, "level", 0) or 0

@@ -7,7 +7,8 @@ handed to nbformat, which upgrades nbformat 1–3 and refuses 5+. Every problem 
 missing or a folder is a ``UsageError``. Then ``grader.notebook.code`` turns the code cells into
 one source (definitions only, IPython lines skipped) with its ``LineMap``, and the source is
 graded by ``api.grade_source`` in the isolated child, exactly as a ``.py`` file; its line numbers
-come back as (cell, line). A cell with a syntax error is an error result naming its cell and line.
+come back as (cell, line). A cell with a syntax error is not run, as in Jupyter: the other cells are
+graded, and a task whose function only that cell defines gets its syntax error (cell, line).
 
 nbformat is imported here only, and only when a notebook is read. ``check()`` (for Jupyter) lives
 in ``grader.notebook.checker`` and is imported from here so that the notebook cell reads
@@ -16,6 +17,7 @@ in ``grader.notebook.checker`` and is imported from here so that the notebook ce
 
 from __future__ import annotations
 
+import ast
 import json
 import warnings
 from dataclasses import replace
@@ -28,7 +30,7 @@ from grader.exercise.spec import Exercise
 from grader.grading import api, explain
 from grader.grading.verdict import Failure, Verdict
 from grader.isolation.sandbox import Limits
-from grader.notebook.code import LineMap, Parsed, Why, join, prepare, say
+from grader.notebook.code import LineMap, Why, broken_defs, drop_scratch_imports, join, prepare, say
 
 __all__ = ["LineMap", "check", "notebook_source", "submit", "submit_any", "submit_with_notes"]
 
@@ -185,7 +187,7 @@ def notebook_source(notebook: Path | bytes, lang: str = "en") -> tuple[str, Line
     code = sum(len(text.encode("utf-8", "surrogatepass")) for kind, text in cells if kind == "code")
     if code > MAX_CODE_BYTES:
         return _bad("code_too_big", lang, kb=code // 1024, max=MAX_CODE_BYTES // 1024)
-    parsed, extra = [], []
+    parsed, extra, broken = [], [], []
     for index, (kind, text) in enumerate(cells, 1):
         if kind != "code":
             continue
@@ -193,27 +195,28 @@ def notebook_source(notebook: Path | bytes, lang: str = "en") -> tuple[str, Line
         extra += cell_notes
         if cell is None:
             continue
-        if cell.error is not None:
-            return _syntax_failure(cell)
+        if cell.error is not None:  # not run, as in Jupyter: the other cells are graded (check() agrees)
+            broken.append(cell)
+            extra.append(Why("not_run", {"cell": cell.label, "line": cell.error.lineno or 1}))
+            continue
         parsed.append(cell)
     source, line_map = join(parsed)
     if len(source.encode("utf-8", "surrogatepass")) > MAX_CODE_BYTES:
         kb = len(source.encode("utf-8", "surrogatepass")) // 1024
         return _bad("code_too_big", lang, kb=kb, max=MAX_CODE_BYTES // 1024)
-    return source, replace(line_map, notes=notes + tuple(extra) + line_map.notes, metadata=meta)
-
-
-def _syntax_failure(cell: Parsed) -> Failure:
-    exc = cell.error
-    message = f"{exc.msg}" + (f": {exc.text.strip()}" if exc.text else "")
-    line = exc.lineno if isinstance(exc.lineno, int) else None
-    params = {"message": message[:300], "line": line}
-    if line:
-        params["cell"] = cell.label
-    return Failure("syntax_error", Why("syntax_error", params), line=line)
+    defined = {s.name for c in parsed for s in c.tree.body if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    missing = tuple(b for c in broken for b in broken_defs(c) if b[0] not in defined)
+    missing += broken_defs(broken[0], anyway=True)[-1:] if broken else ()  # the "" entry: see LineMap.broken
+    return source, replace(line_map, notes=notes + tuple(extra) + line_map.notes, metadata=meta, broken=missing)
 
 
 # --------------------------------------------------------------------------- grading
+
+
+def for_exercise(ex: Exercise, source: str, line_map: LineMap) -> tuple[str, LineMap]:
+    """The notebook's source as graded for this exercise: imports it does not allow that only scratch
+    work uses (a plot, a widget) left out, with a note (``notebook.code.drop_scratch_imports``)."""
+    return drop_scratch_imports(source, line_map, set(ex.allowed_imports), {t.function for t in ex.tasks})
 
 
 def grade(
@@ -280,7 +283,7 @@ def submit_with_notes(
     ex, found_notes = _exercise(path, exercise, meta, exercises_dir)
     if isinstance(got, Failure):
         return failed(ex, student, got, lang), []
-    source, line_map = got
+    source, line_map = for_exercise(ex, *got)
     line_map = replace(line_map, notes=found_notes + line_map.notes)
     verdict = grade(ex, source, line_map, path.name, student, lang, secret, limits)
     return verdict, line_map.texts(lang)

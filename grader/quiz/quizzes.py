@@ -18,12 +18,14 @@ import hashlib
 import math
 import os
 import random
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from grader.engine import GATES, DomainError
 from grader.errors import ExerciseError, GraderError, UsageError
+from grader.exercise.ids import student_id
 from grader.grading.verdict import Failure
 from grader.quiz.expressions import Undefined, evaluate, number_text
 from grader.quiz.result import QuizResult, Why, grade_answer, localize, render
@@ -132,7 +134,11 @@ def is_quiz_file(path: Path) -> bool:
 def draw(quiz: Quiz, student: str, secret: str | None = None) -> Variant:
     """The student's variant (``secret=None``: the course secret, else the practice secret)."""
     practice = secret is None and course_secret()[1]
-    return draw_variant(quiz, prepared_of(quiz), secret or course_secret()[0], str(student), practice)
+    try:
+        who = student_id(student)
+    except ValueError as exc:
+        raise UsageError(f"--student: {exc}") from None
+    return draw_variant(quiz, prepared_of(quiz), secret or course_secret()[0], who, practice)
 
 
 def grade_quiz_answers(
@@ -158,7 +164,15 @@ def grade_quiz_answers(
     data, failure = _answers_data(answers)
     theirs = data.get("student") if isinstance(data, dict) else None
     theirs = None if theirs is None or isinstance(theirs, (dict, list)) else str(theirs)
-    student = None if student is None else str(student)
+    try:  # one form of id everywhere (grader.exercise.ids): " s1" in a file is the folder s1
+        student = None if student is None else student_id(student)
+    except ValueError as exc:
+        raise UsageError(f"--student: {exc}") from None
+    try:
+        theirs = None if theirs is None else student_id(theirs)
+    except ValueError as exc:
+        failure = failure or Why("bad_file", {"detail": f"student: {exc}"})
+        theirs = None
     if student is None and theirs is None:
         raise UsageError("no student id: pass --student ID or write 'student: ID' in the answers file")
     who = student or theirs
@@ -193,13 +207,18 @@ def _answers_data(answers: Path | str | Mapping[str, Any]) -> tuple[dict, Why | 
     if len(raw) > MAX_ANSWERS_BYTES:
         return {}, Why("bad_file", {"detail": f"larger than {MAX_ANSWERS_BYTES // 1024} KB"})
     try:
-        data, _ = parse_yaml(raw.decode("utf-8-sig"), path)
+        text = raw.decode("utf-8-sig")
+        data, lines = parse_yaml(text, path)
     except UnicodeDecodeError as exc:
         return {}, Why("bad_file", {"detail": f"not UTF-8 text (byte {exc.start})"})
     except ExerciseError as exc:
         return {}, Why("bad_file", {"detail": exc.render()})
     if not isinstance(data, dict):
         return {}, Why("no_answers")
+    if isinstance(data.get("student"), int) and ("student",) in lines:  # 0012 is an id, not the number 10
+        written = re.match(r"\s*student\s*:\s*([^\s#]+)", text.split("\n")[lines[("student",)] - 1])
+        if written:
+            data["student"] = written.group(1)
     return data, None
 
 

@@ -57,6 +57,7 @@ UI: dict[str, tuple[str, str]] = {
     "hint": ("힌트", "Hint"),
     "also": ("다른 틀린 노드", "Also wrong"),
     "not_submitted": ("미제출", "not submitted"),
+    "override": ("교수자가 정한 점수", "set by the instructor"),
     "function": ("함수", "Function"),
     "kind": ("종류", "Kind"),
     "covers": ("대상 노드", "Nodes"),

@@ -34,6 +34,7 @@ class Counted:
     max_score: float
     late_days: int
     status: str
+    override: object = None  # grader.classroom.overrides.Override: the instructor's score replaces final
 
 
 @dataclass
@@ -76,18 +77,14 @@ def _counted(crs, group: list) -> Counted:
     return Counted(a.item, views, a.result_id, chosen.final, a.max_score, chosen.late.days, a.status)
 
 
-def secret_for(book, secret_file: Path | None, crs):
+def secret_for(book, ctx, crs):
     """The course secret, which must be the one the gradebook was graded with: report links depend on it."""
     from grader.classroom.batch import DEMO_SECRET, secret_id
-    from grader.classroom.course_config import find_secret
 
     stored = book.meta("secret_id")
-    try:
-        secret = find_secret(secret_file, crs).value
-    except UsageError:
-        if stored == secret_id(DEMO_SECRET):  # the packaged sample class, graded with the public demo secret
-            return DEMO_SECRET
-        raise
+    if stored == secret_id(DEMO_SECRET):  # the packaged sample class, graded with the public demo secret
+        return DEMO_SECRET
+    secret = ctx.secret(crs).value
     if stored and stored != secret_id(secret):
         raise UsageError(
             f"{book.path}: this gradebook was graded with another course secret (id {stored}); "
@@ -192,23 +189,26 @@ def build(
     exercises_dir: Path | None = None,
     practice: bool = False,
 ) -> site.BuildReport:
-    from grader.classroom.course_config import load_course
-    from grader.classroom.export import scored, stored_course
+    from grader.classroom.context import context
+    from grader.classroom.export import scored
     from grader.classroom.gradebook import Gradebook
+    from grader.classroom.roster import recorded
 
     if lang not in ("ko", "en"):
         raise UsageError(f"--lang must be ko or en, not '{lang}'")
     theme = site.theme_digest()
-    with Gradebook(db, create=False) as book:
-        crs = stored_course(book, load_course(course_file) if course_file else None)
-        secret = secret_for(book, secret_file, crs)
-        if exercises_dir is None and crs.exercises and crs.path:
-            exercises_dir = crs.path.parent / crs.exercises
-        exercises, quizzes = catalog(exercises_dir)
+    ctx = context(exercises_dir, course_file, secret_file, db)
+    with Gradebook(ctx.db, create=False) as book:
+        crs = ctx.course_for(book)
+        secret = secret_for(book, ctx, crs)
+        exercises, quizzes = catalog(ctx.exercises_dir)
         groups: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
         for s in scored(book, crs):
             groups[s.attempt.student][s.attempt.item].append(s)
         counted = {s: {i: _counted(crs, g) for i, g in items.items()} for s, items in groups.items()}
+        manual = _apply_overrides(book, counted)
+        for s in recorded(book):  # on the roster, nothing handed in: a page saying so, a row of blanks
+            counted.setdefault(s.id, {})
         known = list(exercises) + list(quizzes)
         items = known + sorted({i for s in counted.values() for i in s} - set(known))
         stats = {i: ItemStats() for i in items}
@@ -219,7 +219,7 @@ def build(
                     _facts(stats[c.item], student, c, facts[c.result_id])
         tokens = {s: site.report_token(secret, s) for s in counted}
         named = {**exercises, **quizzes}
-        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs)
+        pages = _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual)
         extra = {"r/index.html": _EMPTY}
         if practice:
             extra |= practice_files.files(exercises)
@@ -236,6 +236,20 @@ _EMPTY = (
     f'<meta http-equiv="Content-Security-Policy" content="{site.csp().replace(chr(39), "&#39;")}">'
     '<meta name="robots" content="noindex, nofollow"><title>-</title></head><body></body></html>\n'
 ).encode()
+
+
+def _apply_overrides(book, counted: dict) -> dict[str, dict]:
+    """The instructor's scores (overrides.py) in place of the counted ones; returns those with no attempt."""
+    from grader.classroom.overrides import in_force
+
+    alone: dict[str, dict] = {}
+    for (student, item), o in in_force(book).items():
+        c = counted.get(student, {}).get(item)
+        if c is None:
+            alone.setdefault(student, {})[item] = o
+        else:
+            c.final, c.override = o.score, o
+    return alone
 
 
 def _practise(pages: list[site.Page], exercises: dict[str, Exercise], megabytes: float) -> None:
@@ -261,15 +275,23 @@ def _titles(exercises: dict, items: list[str]) -> dict[str, dict]:
     return {i: text_pair(exercises[i].title) if i in exercises else pair(i) for i in items}
 
 
-def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs) -> list[site.Page]:
+def _pages(
+    book, exercises, named, items, counted, stats, tokens, theme, lang, students_only, crs, manual=None
+) -> list[site.Page]:
+    manual = manual or {}
     titles = _titles(named, items)
     common = {"lang": lang, "titles": titles, "students_only": students_only, "course_name": crs.name or ""}
+    from grader.classroom.export import course_items
+
+    course = course_items(book)  # what every total is out of; a missing item counts 0
+    common["course_items"] = {i: course[i] for i in course}
+    common["course_total"] = _num(sum(course.values()))
     digests = {i: named[i].digest if i in named else "" for i in items}
     pages = [
         site.Page(
             "index.html",
             "index.html.j2",
-            site.key_of("index", theme, common, digests),
+            site.key_of("index", theme, common, digests, len(counted)),  # the count shown on it
             lambda: {
                 **common,
                 "exercises": [(i, titles[i], exercises[i].max_score) for i in exercises],
@@ -294,6 +316,8 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
             common,
             student,
             {i: (digests.get(i), c.result_id, [a.__dict__ for a in c.attempts]) for i, c in per_item.items()},
+            {i: c.override.__dict__ for i, c in per_item.items() if c.override},
+            {i: o.__dict__ for i, o in manual.get(student, {}).items()},
             sorted(i for i in per_item if crs.keys_released(i)),  # a quiz's answers appear once released
         )
         pages.append(
@@ -301,7 +325,9 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
                 f"r/{tokens[student]}.html",
                 "report.html.j2",
                 key,
-                lambda s=student: _report_context(book, exercises, items, counted[s], s, common, crs),
+                lambda s=student: _report_context(
+                    book, exercises, items, counted[s], s, common, crs, manual.get(s, {})
+                ),
             )
         )
     if not students_only:
@@ -318,7 +344,9 @@ def _pages(book, exercises, named, items, counted, stats, tokens, theme, lang, s
     return pages
 
 
-def _report_context(book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs) -> dict:
+def _report_context(
+    book, exercises, items, per_item: dict[str, Counted], student: str, common: dict, crs, manual=None
+) -> dict:
     from grader.quiz.result import hide_keys
 
     shown = []
@@ -348,17 +376,21 @@ def _report_context(book, exercises, items, per_item: dict[str, Counted], studen
                 "status": c.status,
                 "history": c.attempts,
                 "view": view,
+                "override": c.override,
             }
         )
-    total = sum(c.final for c in per_item.values())
-    top = sum(c.max_score for c in per_item.values())
+    manual = manual or {}
+    total = sum(c.final for c in per_item.values()) + sum(o.score for o in manual.values())
+    course = common["course_items"]
+    top = sum(course.values()) + sum(c.max_score for i, c in per_item.items() if i not in course)
     return {
         **common,
         "student": student,
         "items": shown,
         "total": _num(total),
-        "total_max": _num(top),
-        "missing": [i for i in items if i not in per_item and common["titles"].get(i)],
+        "total_max": _num(top),  # the course's total, not only what was handed in
+        "missing": [i for i in course if i not in per_item and i not in manual],  # each counted 0
+        "manual": manual,
     }
 
 
@@ -410,6 +442,7 @@ def _dashboard_context(exercises, items, counted, stats, tokens, common) -> dict
                     for c in cells
                 ],
                 "total": _num(sum(c.final for c in per.values())),
+                "missing": [i for i in common["course_items"] if i not in per],
             }
         )
     mistakes = all_mistakes.most_common()

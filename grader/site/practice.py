@@ -35,7 +35,7 @@ def files(exercises: dict[str, Exercise]) -> dict[str, bytes]:
     """Every practice file of a site, by its path in the site's folder."""
     out = {f"{ASSETS}/grader.zip": code_zip()}
     for ex in exercises.values():
-        plain = json.dumps(dataclasses.asdict(ex), ensure_ascii=False, sort_keys=True)
+        plain = json.dumps(dataclasses.asdict(ex), ensure_ascii=False)  # key order is listing order: keep it
         out[f"{ASSETS}/exercises/{ex.id}.json"] = plain.encode("utf-8")
     return out
 

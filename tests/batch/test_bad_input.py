@@ -26,7 +26,11 @@ def messy_class(folder):
             ("s4", "exercise04.py"): solution("exercise04"),
             ("s4", "exercise04.PY"): solution("exercise04"),  # unknown extension
         },
-        manifest=[("s1", "exercise04", "not a date"), ("s9", "exercise04", "2026-03-10T00:00:00Z")],
+        manifest=[  # a row twice (the later time counts), a row without its file
+            ("s1", "exercise04", "2026-03-09T00:00:00Z"),
+            ("s1", "exercise04", "2026-03-10T00:00:00Z"),
+            ("s9", "exercise04", "2026-03-10T00:00:00Z"),
+        ],
     )
     (folder / "stray.py").write_text("print('top level')\n")
     (folder / ".DS_Store").write_bytes(b"\0\0")

@@ -67,7 +67,9 @@ def test_schema_is_versioned_and_migrated_once(tmp_path):
     with Gradebook(db) as gb:
         assert gb.db.execute("PRAGMA user_version").fetchone()[0] == SCHEMA_VERSION
         assert gb.db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
-        assert gb.db.execute("SELECT version FROM migrations").fetchall() == [(SCHEMA_VERSION,)]
+        assert gb.db.execute("SELECT version FROM migrations").fetchall() == [
+            (v,) for v in range(1, SCHEMA_VERSION + 1)
+        ]
     with Gradebook(db) as gb:  # reopening applies nothing twice
         assert gb.db.execute("SELECT COUNT(*) FROM migrations").fetchone()[0] == SCHEMA_VERSION
 

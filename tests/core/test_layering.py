@@ -20,7 +20,7 @@ WINGS = ("engine", "exercise", "isolation", "grading", "quiz", "report", "notebo
 SHARED = {"__init__", "errors"}
 
 THIRD_PARTY = {
-    "yaml": {"exercise/loader"},
+    "yaml": {"exercise/loader", "exercise/where"},
     "typer": {"cli/commands"},
     "click": set(),
     "rich": {"cli/commands"},

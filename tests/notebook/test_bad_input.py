@@ -179,7 +179,9 @@ def test_a_cell_that_fails_at_import_time_names_its_cell_and_line(tmp_path):
 
 
 def test_a_forbidden_import_names_its_cell_and_line(tmp_path):
-    path = write(make("import math", "\nimport numpy as np"), tmp_path / "exercise01.ipynb")
+    """An import a task function uses (a scratch one is left out: tests/notebook/test_student_notebooks.py)."""
+    uses = "def mul_forward(a, b):\n    return np.multiply(a, b)"
+    path = write(make("import math", "\nimport numpy as np", uses), tmp_path / "exercise01.ipynb")
     error = error_of(path, lang="ko")
     assert error.kind == "forbidden" and error.why.params["cell"] == 3 and error.line == 2
     assert "3번 셀 2번째 줄" in error.message

@@ -80,15 +80,31 @@ def test_history_latest_definitions_win_and_scratch_is_left_out():
         ("[2]", "def f(x):\n    return 1"),
         ("[3]", "f(2)"),
         ("[4]", "EPS = 1e-9\ndef f(x):\n    return 2"),
-        ("[5]", "def f(x)\n    return 3"),  # a syntax error: did not run
         ("[6]", "from grader.notebook import check\ncheck('exercise01')"),
     ]
     source, line_map = history_source(entries, ["f"])
     assert source.splitlines() == ["import math", "EPS = 1e-9", "def f(x):", "    return 2"]
     assert line_map.places == (("[1]", 1), ("[4]", 1), ("[4]", 2), ("[4]", 3))
     assert line_map.texts("en") == [
-        "cell [5] did not run: syntax error at line 1; fix it and run it again. The earlier definitions are graded.",
         "Not run when grading, as it is not a definition (prints, try-outs, plots): cell [3], line 1",
+    ]
+
+
+def test_history_a_function_whose_latest_run_did_not_parse_is_not_written():
+    """As in the saved file, where the cell holds the broken version (issue 13, case 11): one verdict."""
+    entries = [
+        ("[1]", "import math"),
+        ("[2]", "def f(x):\n    return 1"),
+        ("[3]", "def g(x):\n    return 2"),
+        ("[4]", "def f(x)\n    return 3"),  # the same cell, edited and run again: a syntax error
+        ("[5]", "from grader.notebook import check\ncheck('exercise01')"),
+    ]
+    source, line_map = history_source(entries, ["f", "g"])
+    assert source.splitlines() == ["import math", "def g(x):", "    return 2"]
+    assert line_map.broken == (("f", "[4]", 1, "expected ':': def f(x)"),)
+    assert line_map.texts("en") == [
+        "cell [4] is not graded: syntax error at line 1; the functions it defines count as not written. "
+        "Fix it and run it again.",
     ]
 
 

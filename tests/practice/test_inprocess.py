@@ -6,7 +6,6 @@ limit and the check starts again with that step in ``stops``, as a new Web Worke
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import pytest
@@ -15,6 +14,7 @@ from grader.exercise.loader import find_exercise
 from grader.grading import api
 from grader.isolation import sandbox
 from grader.site import browser
+from grader.site import practice as practice_files
 from tests.conftest import EXERCISES
 
 from . import replay
@@ -27,7 +27,8 @@ OS_DEPENDENT = ("s2026013",)
 
 def practice(exercise: str, source: str, lang: str = "en") -> dict:
     ex = find_exercise(exercise, EXERCISES)
-    browser.add_exercise(json.dumps(dataclasses.asdict(ex)))
+    written = practice_files.files({ex.id: ex})[f"{practice_files.ASSETS}/exercises/{ex.id}.json"]
+    browser.add_exercise(written.decode("utf-8"))  # the exercise as the site writes it
     try:
         return replay.check(exercise, source, lang)
     finally:
