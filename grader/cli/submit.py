@@ -87,7 +87,7 @@ def _submit(file, exercise, student, lang, as_json, html, exercises, watch) -> i
         return watching.run(file, grade_once, show, tell, lang, as_json)
     verdict, notes = grade_once()
     for note in notes:
-        tell(f"note: {note}")
+        tell(f"{'참고' if lang == 'ko' else 'note'}: {note}")
     _isolation_notice()
     found = find_exercise(exercise or verdict.exercise, exercises)
     if as_json:

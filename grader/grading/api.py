@@ -157,7 +157,10 @@ def grade_source(
         tasks = []
         for i, task in enumerate(ex.tasks):
             if i in task_errors:
-                tasks.append(TaskResult(task.function, task.kind, 0.0, task.score, False, error=task_errors[i]))
+                hint = {"ko": task.hint.ko, "en": task.hint.en} if task.hint else None
+                tasks.append(
+                    TaskResult(task.function, task.kind, 0.0, task.score, False, error=task_errors[i], hint=hint)
+                )
                 continue
             mine = [(pid, p) for pid, p in enumerate(probes) if p.task == i]
             graded = (

@@ -48,7 +48,7 @@ TEXTS = {
         "as a formula.",
     ),
     "blame.overflow": (
-        "{node_ko}: 보통의 점에서는 맞지만 극단적인 점 {point}에서 오버플로가 일어납니다 ({detail}). "
+        "{node_ko}: 보통의 점에서는 맞지만 극단적인 점({point_ko})에서 오버플로가 일어납니다 ({detail}). "
         "z가 큰 음수이면 math.exp(-z)가 넘칩니다. z ≥ 0이면 1/(1 + e^(−z)), z < 0이면 e^z/(1 + e^z)로 "
         "안정적으로 계산하세요.",
         "{node_en}: right at ordinary points, but it overflows at the extreme point {point} ({detail}). For a "
@@ -56,7 +56,7 @@ TEXTS = {
         "e^z/(1 + e^z) for z < 0.",
     ),
     "blame.unstable": (
-        "{node_ko}: 보통의 점에서는 맞지만 극단적인 점 {point}에서 틀립니다 ({detail}). |z|가 크면 σ(z)가 "
+        "{node_ko}: 보통의 점에서는 맞지만 극단적인 점({point_ko})에서 틀립니다 ({detail}). |z|가 크면 σ(z)가 "
         "정확히 0이나 1로 반올림되어 log(1 − σ) 같은 식이 정의되지 않거나 정밀도를 잃습니다. "
         "σ를 거치지 않는 안정적인 식을 쓰세요 (예: 융합 BCE는 (1 − y)·z + log(1 + e^(−z)) 꼴).",
         "{node_en}: right at ordinary points, but wrong at the extreme point {point} ({detail}). For a large "
@@ -65,9 +65,9 @@ TEXTS = {
     ),
     "blame.modified_input": (
         "{node_ko}: 받은 딕셔너리({arg})를 직접 고쳤습니다. 이 과제는 입력을 그대로 두어야 합니다. "
-        "새 딕셔너리를 만들어 돌려주세요: {{name: ... for name in params}}.",
+        "새 딕셔너리를 만들어 돌려주세요: `{{name: ... for name in params}}`.",
         "{node_en}: changed the dict it was given ({arg}) in place. This task must leave its inputs unchanged: "
-        "build and return a new dict, {{name: ... for name in params}}.",
+        "build and return a new dict, `{{name: ... for name in params}}`.",
     ),
 }
 

@@ -7,15 +7,19 @@ hidden and random points say where and how something went wrong, never the expec
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import replace
 
-from grader.engine import GATES
 from grader.grading import borderline, routines
+from grader.grading.sentences import blame_text
 from grader.grading.verdict import Blame, Check, Failure, TaskResult, Verdict, Why
+from grader.grading.words import fmt, node_text, point_text
+
+__all__ = ["T", "default_lang", "fmt", "localize", "node_text", "render"]
 
 T = {
     # ------------------------------------------------------------------ checks
-    "wrong": ("기대값 {expected}, 제출값 {got}", "expected {expected}, got {got}"),
+    "wrong": ("기댓값 {expected}, 제출값 {got}", "expected {expected}, got {got}"),
     "wrong_hidden": (
         "값이 틀렸습니다 (제출값 {got}; 이 점의 정답은 공개하지 않습니다)",
         "wrong (got {got}; the answer at this point is not shown)",
@@ -28,89 +32,33 @@ T = {
     "stopped": ("{message_ko}", "{message}"),
     "not_run": ("실행되지 않았습니다", "not run"),
     "nan": ("숫자가 아닌 {what} 값을 반환했습니다", "returned {what}, not a finite number"),
-    "not_a_number": ("숫자 대신 {what_ko}을(를) 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
+    "not_a_number": ("숫자 대신 {what_ko_obj} 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
     "shape": (
-        "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned}을(를) 반환했습니다",
+        "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다",
         "should return {count} numbers (one per input), returned {returned}",
     ),
     "not_a_dict": (
-        "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned}을(를) 반환했습니다",
+        "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned_ko_obj} 반환했습니다",
         "should return a dict {{name: value}}, returned {returned}",
     ),
     "missing_keys": ("반환한 사전에 {keys} 키가 없습니다", "the returned dict lacks {keys}"),
     # ------------------------------------------------------------------ blame
-    "blame.wrong": (
-        "{node_ko}의 값이 {wrong}/{total}개 점에서 틀렸습니다. 이 게이트의 식을 다시 확인하세요.",
-        "{node_en} is wrong at {wrong} of {total} points. Check this gate's formula.",
-    ),
-    "blame.sign_error": (
-        "{node_ko}: 부호가 반대입니다. 마이너스 부호를 확인하세요.",
-        "{node_en}: the sign is flipped. Check the minus signs.",
-    ),
-    "blame.missing_upstream": (
-        "{node_ko}: 국소 기울기만 반환했습니다. 연쇄 법칙에 따라 위에서 온 기울기(upstream)를 곱하세요: "
-        "하류 = 상류 × 국소.",
-        "{node_en}: you returned the local gradient alone. Multiply it by the upstream gradient "
-        "(chain rule: downstream = upstream × local).",
-    ),
-    "blame.swapped_operands": (
-        "{node_ko}: 두 입력의 기울기가 뒤바뀌었습니다. 곱셈에서 ∂(a·b)/∂a = b, 즉 '다른' 입력입니다.",
-        "{node_en}: the two inputs' gradients are swapped. For a product ∂(a·b)/∂a = b: the *other* input.",
-    ),
-    "blame.used_output_for_input": (
-        "{node_ko}: 입력 자리에 게이트의 출력을 넣었습니다. 도함수를 입력 x로 계산했는지 확인하세요.",
-        "{node_en}: you used the gate's output where its input was meant. Evaluate the derivative at the input x.",
-    ),
-    "blame.used_input_for_output": (
-        "{node_ko}: 출력 자리에 입력을 넣었습니다 (예: exp' = out, σ' = σ(1−σ)에서 σ는 출력). "
-        "`out` 매개변수로 출력을 받을 수 있습니다.",
-        "{node_en}: you used the input where the output was meant (e.g. exp' = out; in σ' = σ(1−σ), σ is the "
-        "output). A parameter named `out` receives the gate's output.",
-    ),
-    "blame.off_by_factor": (
-        "{node_ko}: 정답의 {factor}배입니다. 덧셈 게이트는 기울기를 나누지 않고 그대로 모든 입력에 전달합니다.",
-        "{node_en}: your answer is {factor} times the right one. An add gate passes the gradient on "
-        "unchanged to every input; check constant factors.",
-    ),
-    "blame.step_factor": (
-        "학습률이 {factor}배로 적용되었습니다: w ← w − η·∂L/∂w 를 확인하세요.",
-        "the step is {factor} times the right one: check w ← w − η·∂L/∂w.",
-    ),
-    "blame.ascent": (
-        "기울기 방향으로 움직였습니다 (w + η·∇L). 경사 하강법은 기울기를 뺍니다: w ← w − η·∂L/∂w.",
-        "you moved along the gradient (w + η·∇L). Gradient descent subtracts: w ← w − η·∂L/∂w.",
-    ),
-    "blame.overwrote_fanout": (
-        "{node_ko}는 {paths}개 경로로 쓰이는데 한 경로({kept})의 기울기만 남았습니다. 갈라지는 곳에서는 "
-        "기울기를 더해야 합니다 (= 가 아니라 +=).",
-        "{node_en} feeds {paths} paths but only the gradient from {kept} survived. Gradients add up where a "
-        "value fans out (+=, not =).",
-    ),
+    # (the diagnosis sentences are built by ``blame_text`` from grading/words.py; these are the rest)
     "blame.raised": (
         "{node_ko}: 함수가 값을 돌려주지 못했습니다 — {raised_ko}",
         "{node_en}: your function did not return a value — {raised_en}",
-    ),
-    "blame.overwrote_fanout_many": (
-        "여러 갈림길({nodes})에서 일부 경로의 기울기만 남았습니다 (남은 것: {kept}). 갈라지는 곳에서는 "
-        "기울기를 더해야 합니다 (= 가 아니라 +=).",
-        "at the fan-outs {nodes}, only part of the gradient survived (kept: {kept}). Gradients add up where "
-        "a value fans out (+=, not =).",
     ),
     "blame.nan": (
         "{node_ko}: {what} 값을 반환했습니다. 0으로 나누거나 log(0)을 계산하지 않았는지 확인하세요.",
         "{node_en}: returned {what}. Look for a division by zero or log(0).",
     ),
     "blame.not_a_number": (
-        "{node_ko}: 숫자 대신 {what_ko}을(를) 반환했습니다.",
+        "{node_ko}: 숫자 대신 {what_ko_obj} 반환했습니다.",
         "{node_en}: returned {what_en} instead of a number.",
-    ),
-    "blame.wrong_inputs": (
-        "{inputs}에 대한 기울기가 틀렸습니다. 역전파 경로를 출력에서부터 한 게이트씩 확인하세요.",
-        "the gradients for {inputs} are wrong. Walk the backward path gate by gate from the output.",
     ),
     # ------------------------------------------------------------------ failures
     "stopped_at": (
-        "함수 `{function}`이(가) {point}{node_ko_at}에서 {message_ko}",
+        "함수 `{function}`이(가) {point_ko}{node_ko_at}에서 {message_ko}",
         "your function `{function}` {message} at {point}{node_en_at}",
     ),
     "syntax_error": ("{line_ko}문법 오류: {message}", "syntax error{line_en}: {message}"),
@@ -128,10 +76,11 @@ T = {
         "none of the task functions is defined ({functions}). Is this the right file?",
     ),
     "bad_signature": (
-        "함수 `{function}`{line_paren_ko}의 매개변수가 맞지 않습니다: {problem}. 채점기는 `{call}` 형태로 호출합니다.",
+        "함수 `{function}`{line_paren_ko}의 매개변수가 맞지 않습니다: {problem_ko}. "
+        "채점기는 `{call}` 형태로 호출합니다.",
         "function `{function}`{line_en} {problem}; the grader calls it as `{call}`.",
     ),
-    "not_function": ("`{function}`은(는) 함수가 아니라 {what}입니다.", "`{function}` is a {what}, not a function."),
+    "not_function": ("`{function}`은(는) 함수가 아니라 {what_ko}입니다.", "`{function}` is a {what}, not a function."),
     "bad_file": ("{message}", "{message}"),
 }
 
@@ -151,6 +100,27 @@ WHAT_KO = {
     "a mapping": "사전(dict)",
     "huge int": "너무 큰 정수",
     "complex": "복소수",
+    "a single number": "숫자 하나",
+    "list": "리스트",
+    "tuple": "튜플",
+    "float": "숫자 하나",
+    "int": "정수",
+    "dict": "사전(dict)",
+    "set": "집합(set)",
+}
+
+
+WHAT_EN = {
+    "str": "a string",
+    "NoneType": "None",
+    "bool": "a bool",
+    "list": "a list",
+    "tuple": "a tuple",
+    "dict": "a dict",
+    "set": "a set",
+    "int": "an int",
+    "huge int": "a huge int",
+    "complex": "a complex number",
 }
 T.update(
     borderline.TEXTS | routines.TEXTS
@@ -165,38 +135,14 @@ def default_lang() -> str:
     return "ko" if os.environ.get("LANG", "").startswith("ko") else "en"
 
 
-def fmt(x) -> str:
-    if isinstance(x, float):
-        return f"{x:.6g}"
-    if isinstance(x, (list, tuple)):
-        return "(" + ", ".join(fmt(v) for v in x) + ")"
-    if isinstance(x, dict):
-        return "{" + ", ".join(f"{k}: {fmt(v)}" for k, v in x.items()) + "}"
-    return "—" if x is None else str(x)
-
-
-def node_text(node: str | None, op: str | None, lang: str) -> str:
-    if not node:
-        return ""
-    if op and op in GATES:
-        return f"노드 {node} ({GATES[op].title['ko']})" if lang == "ko" else f"node {node} ({GATES[op].title['en']})"
-    return f"노드 {node}" if lang == "ko" else f"node {node}"
-
-
 def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     if why is None:
         return ""
     code = why.code
     if code == "wrong" and check is not None and not check.public:
         code = "wrong_hidden" if check.got is not None else "wrong_secret"
-    if code == "blame.overwrote_fanout" and why.params.get("nodes"):
-        code = "blame.overwrote_fanout_many"
-    if why.params.get("gate") and why.params.get("nodes") and code.startswith("blame.") and code in T:
-        lead = "{gate} 게이트 모두({nodes})에서: " if lang == "ko" else "at every {gate} gate ({nodes}): "
-        rest = render(
-            Why(code, {k: v for k, v in why.params.items() if k not in ("gate", "nodes", "node")}), lang, check
-        )
-        return lead.format(gate=why.params["gate"], nodes=", ".join(why.params["nodes"])) + rest.lstrip(": ")
+    if code.startswith("blame.") and code not in T:
+        return blame_text(code, why.params, lang)
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
     if code == "raised" and not p.get("message"):  # withheld at a hidden point: no dangling colon
@@ -223,7 +169,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         if kind in STOP_KO
         else p["message"],
         "what_ko": WHAT_KO.get(what, what),
-        "what_en": {"str": "a string"}.get(what, what),
+        "what_en": WHAT_EN.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
@@ -238,14 +184,47 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
             else p["message"]
         ),
         "keys": ", ".join(p.get("keys", [])),
+        "returned_ko": _returned_ko(str(p.get("returned", ""))),
+        "returned_ko_obj": _object(_returned_ko(str(p.get("returned", "")))),
+        "what_ko_obj": _object(WHAT_KO.get(what, what)),
+        "problem_ko": _problem_ko(str(p.get("problem", ""))),
+        "point_ko": point_text(str(p.get("point", "")), "ko"),
     }
     try:
-        text = template.format(**values)
+        return template.format(**values)
     except (KeyError, IndexError, ValueError):
-        text = template
-    if p.get("alternatives"):
-        text += (" (다른 가능성: " if lang == "ko" else " (or: ") + ", ".join(p["alternatives"]) + ")"
-    return text
+        return template
+
+
+def _object(word: str) -> str:
+    """The word with its object particle: 을 after a final consonant, 를 after a vowel, 을(를) when
+    the word does not end in Hangul (a type name, a formula)."""
+    bare = re.sub(r"\s*\([^()]*\)$", "", word.strip())  # 사전(dict): the particle follows 사전
+    last = bare[-1:]
+    if not ("가" <= last <= "힣"):
+        return f"{word}을(를)"
+    return word + ("을" if (ord(last) - 0xAC00) % 28 else "를")
+
+
+def _returned_ko(returned: str) -> str:
+    """What came back instead, in Korean: ``a single number``, ``3 values``, a type's name."""
+    count = re.fullmatch(r"(\d+) values", returned)
+    return f"값 {count.group(1)}개" if count else WHAT_KO.get(returned, returned)
+
+
+_PROBLEMS_KO = (
+    (r"takes (\d+) positional argument\(s\) but is called with (\d+)", "위치 인자를 {0}개 받는데 {1}개로 호출됩니다"),
+    (r"needs (.+), which the grader does not pass", "채점기가 넘기지 않는 {0}이(가) 필요합니다"),
+    (r"has no parameter '(.+)'", "'{0}' 매개변수가 없습니다"),
+)
+
+
+def _problem_ko(problem: str) -> str:
+    for pattern, words in _PROBLEMS_KO:
+        found = re.fullmatch(pattern, problem)
+        if found:
+            return words.format(*found.groups())
+    return problem
 
 
 def localize(verdict: Verdict, lang: str) -> Verdict:

@@ -78,6 +78,7 @@ class TaskResult:
     also: tuple[Blame, ...] = ()  # other wrong nodes, nearest the blamed one first
     error: Failure | None = None
     effect: tuple[Effect, ...] = ()
+    hint: dict[str, str] | None = None  # the instructor's hint for this task, {"ko": ..., "en": ...}
 
 
 @dataclass(frozen=True)
@@ -151,6 +152,7 @@ def from_json(data: dict[str, Any]) -> Verdict:
                 tuple(blame(b) for b in t.get("also", [])),
                 failure(t.get("error")),
                 effect,
+                t.get("hint"),
             )
         )
     return Verdict(

@@ -135,7 +135,7 @@ def show(ex: Exercise, verdict: Verdict, notes: list[str]) -> None:
 
     print(terminal.render(terminal.report(verdict, title), terminal.wants_colour()))
     for note in notes:
-        print(f"note: {note}")
+        print(f"{'참고' if verdict.lang == 'ko' else 'note'}: {note}")
 
 
 def _show_error(message: str) -> None:

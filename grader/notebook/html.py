@@ -20,8 +20,9 @@ import html
 from grader.exercise.spec import Exercise
 from grader.grading.explain import fmt
 from grader.grading.verdict import TaskResult, Verdict
+from grader.grading.words import point_text
 from grader.report import views as site_views
-from grader.report.terminal import t
+from grader.report.terminal import plain_math, t
 
 WORDS = {
     "legend": (
@@ -72,9 +73,12 @@ def _task_row(task: TaskResult, lang: str, max_checks: int = 3) -> str:
     if task.blame:
         lines.append("→ " + e(task.blame.message))
     lines += [f"{e(t('also', lang))}: {e(b.message)}" for b in task.also]
+    if task.hint and not task.passed:
+        hint = plain_math(task.hint.get(lang) or task.hint.get("en", ""))
+        lines.append(f'<span class="gr-dim">{e(t("hint", lang))}: {e(hint)}</span>')
     failed = sorted((c for c in task.checks if not c.ok), key=lambda c: not c.public)
     for check in failed[:max_checks]:
-        where = check.point + (f" · {check.node}" if check.node else "")
+        where = point_text(check.point, lang) + (f" · {check.node}" if check.node else "")
         cls_check = "" if check.public else ' class="gr-dim"'
         lines.append(f"<span{cls_check}>{e(where)}: {e(check.message or '')}</span>")
     if len(failed) > max_checks:

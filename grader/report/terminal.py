@@ -8,11 +8,13 @@ ANSI rather than rich, so that ``grade submit`` starts without loading a termina
 from __future__ import annotations
 
 import os
+import re
 import sys
 import unicodedata
 
 from grader.grading.explain import fmt
 from grader.grading.verdict import TaskResult, Verdict
+from grader.grading.words import point_text
 
 Segment = tuple[str, str]  # text, style ("bold", "red", "bold green", "dim", "" ...)
 Line = list[Segment]
@@ -39,11 +41,29 @@ L = {
     ),
     "hidden_note": ("숨은 점에서는 정답 값을 보여주지 않습니다.", "Hidden points show where, not the answer."),
     "unwritten": (
-        "아직 작성하지 않았습니다 ({where}에서 NotImplementedError)",
+        "아직 작성하지 않았습니다 ({where}에서 `NotImplementedError`를 일으킵니다)",
         "not written yet (it raises NotImplementedError at {where})",
     ),
     "at_line": ("{line}번째 줄", "line {line}"),
     "at_cell": ("셀 {cell}의 {line}번째 줄", "cell {cell}, line {line}"),
+    "hint": ("힌트", "hint"),
+}
+
+
+_TEX = {
+    r"\partial ": "∂",
+    r"\partial": "∂",
+    r"\sigma": "σ",
+    r"\eta": "η",
+    r"\cdot": "·",
+    r"\times": "×",
+    r"\ldots": "…",
+    r"\cdots": "⋯",
+    r"\log": "log",
+    r"\ln": "ln",
+    r"\hat{y}": "ŷ",
+    r"\,": " ",
+    r"\ ": " ",
 }
 
 
@@ -61,16 +81,15 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]
     lines: list[Line] = [head]
     if verdict.error:
         cell = verdict.error.why.params.get("cell") if verdict.error.why else None  # notebooks
-        line = (
-            f" ({f'cell {cell}, ' if cell is not None else ''}line {verdict.error.line})" if verdict.error.line else ""
-        )
-        lines.append([(f"✗ {t('error', lang)} [{verdict.error.kind}]{line}: {verdict.error.message}", "red")])
+        line = _where(cell, verdict.error.line, lang) if verdict.error.line else ""
+        kind = verdict.error.kind if lang != "ko" else ERROR_KO.get(verdict.error.kind, verdict.error.kind)
+        lines.append([(f"✗ {t('error', lang)} [{kind}]{line}: {verdict.error.message}", "red")])
     for task in sorted(verdict.tasks, key=lambda x: x.passed):
         lines.extend(_task(task, lang, max_checks))
     for effect in verdict.effect:
         if all(_same(r.got, r.expected) for r in effect.rows):
             continue
-        lines.append([(t("effect", lang, point=effect.point), "")])
+        lines.append([(t("effect", lang, point=point_text(effect.point, lang)), "")])
         header = [t("name", lang), t("reference", lang), t("yours", lang), ""]
         rows = [[r.name, fmt(r.expected), fmt(r.got), "✓" if _same(r.got, r.expected) else "✗"] for r in effect.rows]
         lines.extend([[(text, "bold" if i == 0 else "")] for i, text in enumerate(table([header, *rows]))])
@@ -82,6 +101,25 @@ def report(verdict: Verdict, title: str = "", max_checks: int = 4) -> list[Line]
     if verdict.full_marks:
         lines.append([(t("full", lang), "green")])
     return lines
+
+
+ERROR_KO = {
+    "syntax_error": "문법 오류",
+    "missing_function": "함수 없음",
+    "bad_signature": "매개변수 불일치",
+    "timeout": "시간 초과",
+    "memory": "메모리 초과",
+    "output": "출력 과다",
+    "crash": "비정상 종료",
+    "forbidden": "허용되지 않은 동작",
+    "bad_file": "잘못된 파일",
+}
+
+
+def _where(cell, line, lang: str) -> str:
+    if lang == "ko":
+        return f" ({f'{cell}번 셀 ' if cell is not None else ''}{line}번째 줄)"
+    return f" ({f'cell {cell}, ' if cell is not None else ''}line {line})"
 
 
 def _same(got: float | None, expected: float | None) -> bool:
@@ -117,14 +155,34 @@ def _task(task: TaskResult, lang: str, max_checks: int) -> list[Line]:
         lines.append([(f"    → {task.blame.message}", "")])
     for other in task.also:
         lines.append([(f"    {t('also', lang)}: {other.message}", "")])
+    if task.hint and not task.passed:
+        lines.append([(f"    {t('hint', lang)}: {plain_math(task.hint.get(lang) or task.hint.get('en', ''))}", "dim")])
     failed = [c for c in task.checks if not c.ok]
     failed.sort(key=lambda c: not c.public)
     for check in failed[:max_checks]:
-        where = f"{check.point}" + (f" · {check.node}" if check.node else "")
+        where = point_text(check.point, lang) + (f" · {check.node}" if check.node else "")
         lines.append([(f"      {where}: {check.message or ''}", "dim" if not check.public else "")])
     if len(failed) > max_checks:
         lines.append([("      " + t("more", lang, n=len(failed) - max_checks), "dim")])
     return lines
+
+
+def plain_math(text: str) -> str:
+    """A hint's inline LaTeX as terminal text: ``$\\frac{\\partial L}{\\partial z}$`` → ``∂L/∂z``."""
+    text = text.replace("$", "")
+    for tex, plain in _TEX.items():
+        text = text.replace(tex, plain)
+    text = text.replace("}\\frac", "} \\frac")
+    text = re.sub(r"\^\{([^{}]*)\}", lambda m: "^" + (m.group(1) if len(m.group(1)) == 1 else f"({m.group(1)})"), text)
+    fraction = re.compile(r"\\frac\{([^{}]*)\}\{([^{}]*)\}")
+    while fraction.search(text):
+        text = fraction.sub(lambda m: _group(m.group(1)) + "/" + _group(m.group(2)), text)
+    text = re.sub(r"\\(?:text|mathrm)\{([^{}]*)\}", r"\1", text)
+    return re.sub(r"\\([A-Za-z]+)", r"\1", text)
+
+
+def _group(part: str) -> str:
+    return f"({part})" if any(op in part for op in "+-−") else part
 
 
 def width(text: str) -> int:

@@ -58,12 +58,12 @@ def test_an_exception_in_a_function_is_a_failed_check_with_the_line(grade_text):
     ("body", "words"),
     [
         ("return 'minus one'", "returned a string instead of a number ('minus one')"),
-        ("return None", "returned NoneType instead of a number"),
-        ("return True", "returned bool instead of a number"),
+        ("return None", "returned None instead of a number"),
+        ("return True", "returned a bool instead of a number"),
         ("return float('nan')", "returned nan, not a finite number"),
         ("return float('inf')", "returned inf, not a finite number"),
-        ("return 10**400", "returned huge int"),
-        ("return 1j", "returned complex instead of a number"),
+        ("return 10**400", "returned a huge int"),
+        ("return 1j", "returned a complex number instead of a number"),
     ],
 )
 def test_a_value_that_is_not_a_plain_finite_number_fails_with_a_message(grade_text, body, words):

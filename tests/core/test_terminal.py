@@ -45,3 +45,30 @@ def test_columns_line_up_with_korean_text():
     rows = terminal.table([["이름", "정답"], ["dL/dw1", "-0.268941"]])
     assert terminal.width(rows[0].split("정답")[0]) == terminal.width(rows[1].split("-0.268941")[0])
     assert terminal.width("가a") == 3
+
+
+def test_the_instructors_hint_is_in_the_json_and_under_the_failed_task_in_both_languages(grade_text):
+    source = "def reciprocal_local_grad(x, out):\n    return 1 / x**2\n"
+    en = grade_text("exercise02", source, lang="en")
+    task = next(t for t in en.tasks if t.function == "reciprocal_local_grad")
+    assert task.hint["en"].startswith("Read $\\frac{1}{x}$") and task.hint["ko"]
+    assert en.to_json()["tasks"][5]["hint"] == task.hint
+    text = terminal.render(terminal.report(en), colour=False)
+    assert "    hint: Read 1/x as x^(-1) and use the power rule. Mind the sign." in text.splitlines()
+    ko = terminal.render(terminal.report(grade_text("exercise02", source, lang="ko")), colour=False)
+    assert "    힌트: 1/x = x^(-1) 로 보고 거듭제곱의 미분법을 쓰세요. 부호를 잊지 마세요." in ko.splitlines()
+
+
+def test_korean_reports_name_points_in_korean(grade_text):
+    text = terminal.render(
+        terminal.report(grade_text("exercise02", "def neg_local_grad(x):\n    return 1.0\n", lang="ko")), colour=False
+    )
+    assert "공개 점 1 · n: 기댓값 -1, 제출값 1" in text
+    assert "public-1" not in text and "random-" not in text
+
+
+def test_a_file_that_cannot_be_graded_is_told_in_korean_words(grade_text):
+    verdict = grade_text("exercise02", "def neg_local_grad(x)\n    return 1.0\n", lang="ko")
+    first = terminal.render(terminal.report(verdict), colour=False).splitlines()[1]
+    assert first.startswith("✗ 채점 불가 [문법 오류] (1번째 줄): ")
+    assert "syntax_error" not in first and "line" not in first

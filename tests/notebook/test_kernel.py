@@ -51,10 +51,10 @@ def test_a_wrong_function_is_blamed_in_the_kernel_as_by_grade_submit(tmp_path, m
     html, text, errors = outputs(nb.cells[-1])
     assert not errors
     assert "score 5 / 6" in html[0]
-    assert "you returned the local gradient alone" in html[0]  # the mistake, named
+    assert "the local gradient was used alone" in html[0]  # the mistake, named
     assert 'data-node="e"' in html[0] and 'data-blamed="1"' in html[0]  # the blamed node in the graph
     assert "Not run when grading" in html[0]  # the try-out cell, noted
-    assert "✗ exp_backward 0/1 → node e (exponential): you returned the local gradient alone" in text[0]
+    assert "✗ exp_backward 0/1 → node e (exponential): the local gradient was used alone" in text[0]
 
 
 def test_an_exception_names_the_cell_by_its_execution_count(tmp_path, monkeypatch):
