@@ -155,7 +155,10 @@ def test_language_switch(browser, built):
         page.click("button[data-set-lang=ko]")
         assert page.evaluate("document.documentElement.lang") == "ko"
         assert "피드백 보고서" in h1.inner_text() and "Feedback" not in h1.inner_text()
-        assert "국소 기울기만 반환했습니다" in page.locator("#item-exercise03 .blame").first.inner_text()
+        assert (
+            "국소 기울기만 쓰고 위에서 내려온 상류 기울기를 곱하지 않았습니다"
+            in page.locator("#item-exercise03 .blame").first.inner_text()
+        )
         visit.shot("report-ko")
         page.goto((out / "index.html").resolve().as_uri())  # the choice is remembered
         assert page.evaluate("document.documentElement.lang") == "ko"
