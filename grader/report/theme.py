@@ -178,6 +178,10 @@ UI: dict[str, tuple[str, str]] = {
     "practice_check": ("점검", "Check"),
     "practice_download": ("{file} 내려받기", "Download {file}"),
     "practice_reset": ("처음 상태로", "Reset to the stub"),
+    "practice_keys": (
+        "편집기 안에서 Tab은 들여쓰기입니다. 편집기를 벗어나려면 Esc를 누른 뒤 Tab을 누르세요.",
+        "In the editor, Tab indents; press Esc, then Tab, to move on.",
+    ),
     "practice_file": (
         "이 브라우저는 파일로 연 페이지(file://)에서 WebAssembly를 실행하지 않습니다. 사이트 폴더를 서버로 여세요:",
         "This browser does not run WebAssembly in a page opened as a file (file://). Serve the site's folder:",

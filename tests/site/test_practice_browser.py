@@ -184,3 +184,26 @@ def test_from_a_file_the_panel_says_how_to_serve_the_folder(chromium, practising
         assert "grade site --serve" in error
     finally:
         context.close()
+
+
+def test_the_panel_works_with_the_keyboard_alone(chromium, served):
+    visit = Practice(chromium, served, "exercise02")
+    page = visit.page
+    try:
+        page.focus(".practice-open")
+        page.keyboard.press("Enter")  # the button opens the editor and puts the cursor in it
+        page.locator(".cm-content").wait_for()
+        page.wait_for_function("document.activeElement && document.activeElement.closest('.cm-editor') !== null")
+        page.keyboard.press("Control+A")
+        page.keyboard.type("def neg_local_grad(x):\n    return -1.0\n")
+        page.keyboard.press("Escape")  # CodeMirror: Escape, then Tab leaves the editor instead of indenting
+        page.keyboard.press("Tab")
+        assert page.evaluate("document.activeElement.className") == "practice-check"
+        page.keyboard.press("Enter")
+        report = page.locator(".practice-report")
+        report.locator(".i18n[lang=en]").wait_for()
+        assert "neg_local_grad" in report.inner_text()
+        assert page.evaluate("document.activeElement.className") == "practice-report"  # focus moves to the report
+        assert visit.errors == [] and visit.outside == []
+    finally:
+        visit.close()
