@@ -28,11 +28,11 @@ from grader.isolation.child import MAX_OUTPUT_KEPT, MAX_OUTPUT_TOTAL, ProtocolEr
 
 # Set by the browser worker: called with (step, seconds) before student code runs, (None, 0) after.
 watch: Callable[[str | None, float], None] = lambda step, seconds: None
-_stops: dict[str, tuple[str, str]] = {}  # step → (kind, message) learnt from a worker that was stopped there
+_stops: dict[str, str] = {}  # step → how an earlier worker ended there: "timeout" or "crash"
 _counts: dict[str, int] = {}
 
 
-def begin(stops: dict[str, tuple[str, str]] | None = None) -> None:
+def begin(stops: dict[str, str] | None = None) -> None:
     """Start counting steps for one grading; ``stops`` are the steps where an earlier worker was stopped."""
     _stops.clear()
     _stops.update(stops or {})
@@ -82,7 +82,6 @@ class InProcessChild:
         self.output = bytearray()
         self.output_total = 0
         self.dead_reason = ""
-        self.crash_message = ""
         self.send(first)
 
     @property
@@ -127,7 +126,7 @@ class InProcessChild:
         """Run student code for one step; None where the step ends the child (as a kill would)."""
         step = _next_step(kind)
         if step in _stops:
-            self.dead_reason, self.crash_message = _stops[step]
+            self.dead_reason = _stops[step]
             return None
         saved = sys.stdout, sys.stderr, builtins.__import__
         sys.stdout = sys.stderr = _Bounded(self)
@@ -170,8 +169,6 @@ class InProcessChild:
             return "output", f"printed more than {MAX_OUTPUT_TOTAL // (1024 * 1024)} MB"
         if self.dead_reason == "timeout":
             return "timeout", "ran out of time"
-        if self.dead_reason == "crash" and self.crash_message:
-            return "crash", self.crash_message
         if loading:
             return "crash", "the file ended the whole process"
         return "crash", "ended the whole process instead of returning a value"

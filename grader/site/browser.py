@@ -36,7 +36,7 @@ def add_exercise(plain_json: str) -> str:
 def check(exercise: str, source: str, lang: str = "en", stops_json: str = "{}") -> str:
     """Grade ``source``; ``stops_json`` names the steps where an earlier worker was stopped."""
     ex = _exercises[exercise]
-    inprocess.begin({step: tuple(v) for step, v in json.loads(stops_json).items()})
+    inprocess.begin(json.loads(stops_json))
     verdict = api.submit_source(ex, source, f"{ex.id}.py", None, lang)
     texts = {}
     for other in ("ko", "en"):

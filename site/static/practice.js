@@ -33,7 +33,7 @@
   /* ------------------------------------------------------------------ the worker and its watchdog */
 
   var worker = null, ready = null, queue = Promise.resolve(), seq = 0;
-  var current = null;  // the check in flight: {id, resolve, reject, message, stops, step, timer}
+  var current = null;  // the check in flight: {id, source, lang, stops, step, timer, resolve, reject}
 
   function fileRefused() {
     return location.protocol === "file:";
@@ -83,7 +83,7 @@
     clearTimeout(check.timer);
     worker.terminate();
     worker = null;
-    check.stops[step] = [kind, kind === "crash" ? "ended the whole process instead of returning a value" : ""];
+    check.stops[step] = kind;  // the grader words it as the CLI words a child that ended there
     check.step = null;
     if (Object.keys(check.stops).length > 50) return fail(new Error("the practice worker was stopped too often"));
     status("restarting");

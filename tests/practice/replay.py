@@ -33,7 +33,7 @@ def check(exercise: str, source: str, lang: str = "en") -> dict:
     """The page's ``gradePractice.check``: grade, replaying after each stopped worker."""
     state: dict = {}
     browser.use_in_process_children(_watch(state))
-    stops: dict[str, tuple[str, str]] = {}
+    stops: dict[str, str] = {}
 
     def alarm(signum, frame):
         state["fired"] = True
@@ -45,7 +45,7 @@ def check(exercise: str, source: str, lang: str = "en") -> dict:
             try:
                 return json.loads(browser.check(exercise, source, lang, json.dumps(stops)))
             except Stopped:
-                stops[state["step"]] = ("timeout", "")
+                stops[state["step"]] = "timeout"
         raise AssertionError("no verdict after 50 replays")
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
