@@ -335,17 +335,15 @@ def report_token(secret: str, student: str) -> str:
     return hmac.new(secret.encode(), b"grade-site-report\0" + student.encode(), hashlib.sha256).hexdigest()[:32]
 
 
-# the modules whose source decides how a page looks: a change to any of them rebuilds every page
-RENDERING_MODULES = (
-    "report/theme.py",
-    "report/views.py",
-    "report/diagram.py",
-    "report/markdown_math.py",
-    "report/katex.py",
-    "grading/explain.py",
-    "site/charts.py",
-    "site/data.py",
-)
+# What decides how a page looks, beside the theme: every module of the report and site wings, and the
+# grading modules that word a verdict. Derived from the folders, so a new rendering module is counted.
+RENDERING_WINGS = ("report", "site")
+WORDING_MODULES = ("grading/explain.py", "grading/words.py", "grading/sentences.py")
+
+
+def rendering_sources(package: Path) -> list[Path]:
+    found = [p for wing in RENDERING_WINGS for p in sorted((package / wing).glob("*.py"))]
+    return found + [package / m for m in WORDING_MODULES if (package / m).is_file()]
 
 
 def theme_digest(theme: Path | None = None) -> str:
@@ -353,11 +351,8 @@ def theme_digest(theme: Path | None = None) -> str:
     root = theme or theme_dir()
     for path in sorted(p for p in root.rglob("*") if p.is_file()):
         h.update(str(path.relative_to(root)).encode() + b"\0" + path.read_bytes())
-    package = Path(__file__).resolve().parents[1]
-    for module in RENDERING_MODULES:
-        extra = package / module
-        if extra.is_file():
-            h.update(extra.read_bytes())
+    for source in rendering_sources(Path(__file__).resolve().parents[1]):
+        h.update(source.read_bytes())
     h.update(katex.mode().encode())  # math rendered at build time or in the browser: other pages
     return h.hexdigest()
 
