@@ -1,5 +1,5 @@
 """``python -m grader.cli``: the same as the ``grade`` command."""
 
-from grader.cli.main import main
+from grader.cli.main import entry
 
-main()
+entry()

@@ -13,8 +13,6 @@ draw tables and progress bars, never by ``grade submit``, which prints plain ANS
 from __future__ import annotations
 
 import copy
-import os
-import signal
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -29,6 +27,7 @@ try:  # typer's own value coercion (recent releases), used by _coerce_without_py
 except ImportError:  # an older typer (click's types, no pydantic): nothing to replace
     _coercion = None
 
+from grader.cli.ending import pipe_closed, quiet_on_closed_pipe
 from grader.errors import GraderError
 
 HELP_OPTIONS = {"help_option_names": ["-h", "--help"]}
@@ -65,22 +64,6 @@ class LazyConsole:
 
 out = LazyConsole(highlight=False, soft_wrap=True)
 err = LazyConsole(stderr=True, highlight=False, soft_wrap=True)  # a command in a message stays on one line
-
-
-def pipe_closed() -> None:
-    """The reader of our output has gone: clean up, then end as ``cat`` would, by SIGPIPE (no traceback)."""
-    import atexit
-
-    try:
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())  # what is still buffered goes nowhere, silently
-    except (OSError, ValueError):
-        pass
-    atexit._run_exitfuncs()  # the sandbox's zygote stops, as at a normal exit
-    if hasattr(signal, "SIGPIPE"):
-        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
-        os.kill(os.getpid(), signal.SIGPIPE)
-    os._exit(1)  # where there is no SIGPIPE
 
 
 class Tidy:
@@ -167,12 +150,7 @@ class Group(Tidy, TyperGroup):
 
     def invoke(self, ctx):
         try:
-            try:
-                return super().invoke(ctx)
-            finally:
-                sys.stdout.flush()  # a closed pipe is met here, not in the interpreter's last flush
-        except BrokenPipeError:
-            pipe_closed()
+            return quiet_on_closed_pipe(super().invoke, ctx)
         except GraderError as exc:
             print(f"error: {exc}", file=sys.stderr)
             raise typer.Exit(exc.exit_code) from None
@@ -192,7 +170,7 @@ class App(typer.Typer):
     def command(self, name: str | None = None, *, cls=None, **kwargs):
         return super().command(name, cls=cls or Command, **kwargs)
 
-    def run(self, argv: Sequence[str], prog_name: str = "grade") -> None:
+    def run(self, argv: Sequence[str], prog_name: str = "grade", obj: object = None) -> None:
         """Parse ``argv`` and run it; exits. Only the command named first is built (all of them for
         the group's own help, an unknown name or an option before the command)."""
         app = self
@@ -200,7 +178,7 @@ class App(typer.Typer):
         if named:
             app = copy.copy(self)
             app.registered_commands = named
-        typer.main.get_command(app).main(args=list(argv), prog_name=prog_name)
+        typer.main.get_command(app).main(args=list(argv), prog_name=prog_name, obj=obj)
 
 
 def command_name(info) -> str:

@@ -52,6 +52,7 @@ def _lang(value: str | None) -> str:
 
 @app.command()
 def submit(
+    ctx: typer.Context,
     file: Annotated[Path, typer.Argument(metavar="FILE", help="Your .py or .ipynb file, e.g. exercise03.py")],
     exercise: Annotated[
         str | None,
@@ -69,9 +70,17 @@ def submit(
     ] = False,
 ) -> None:
     """Grade one file: every node checked on its own, the first wrong one named."""
+    options = {"file": file, "exercise": exercise, "student": student, "lang": lang, "as_json": as_json}
+    options |= {"html": html, "exercises": exercises, "watch": watch}
+    grade = ctx.obj if callable(ctx.obj) else grade_here  # grader.cli.main keeps the parse on the way
+    raise typer.Exit(grade(**options))
+
+
+def grade_here(**options) -> int:
+    """What a parsed ``grade submit`` does: grade, print, and say the exit code."""
     from grader.cli import submit as submit_cli
 
-    raise typer.Exit(submit_cli.run(file, exercise, student, lang, as_json, html, exercises, watch))
+    return submit_cli.run(**options)
 
 
 @app.command()
@@ -779,10 +788,13 @@ def _main(
     """Grade backpropagation exercises on computational graphs, node by node."""
 
 
-def main(argv: list[str] | None = None) -> None:
-    """Run a ``grade`` command line (default: this process's); exits with the command's code."""
+def main(argv: list[str] | None = None, obj: object = None) -> None:
+    """Run a ``grade`` command line (default: this process's); exits with the command's code.
+
+    ``obj`` is typer's context object: ``grade submit`` calls it with the parsed options, if callable.
+    """
     os.environ.setdefault("PYDANTIC_DISABLE_PLUGINS", "__all__")  # no entry-point scan at start-up
-    app.run(sys.argv[1:] if argv is None else argv)
+    app.run(sys.argv[1:] if argv is None else argv, obj=obj)
 
 
 if __name__ == "__main__":

@@ -61,6 +61,9 @@ def run(
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
+OPTIONS = run.__code__.co_varnames[: run.__code__.co_argcount]  # what typer parses from the command line
+
+
 def _submit(file, exercise, student, lang, as_json, html, exercises, watch) -> int:
     from grader.isolation.pool import default_pool
 

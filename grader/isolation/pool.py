@@ -18,20 +18,15 @@ from __future__ import annotations
 import atexit
 import json
 import os
-import select
 import socket
-import subprocess
 import sys
 import threading
 import time
 from dataclasses import dataclass
-from pathlib import Path
 
 from grader.errors import SandboxError
+from grader.isolation.launch import MEMORY, Launched, launch
 
-ZYGOTE = Path(__file__).with_name("zygote.py")
-UID_BASE = 1_900_000_000  # + pid: no account, no file owner, unique among living children
-PRELOAD = ("__future__", "math", "unicodedata")  # more are imported on demand, from allowed_imports
 LAYERS = ("process", "rlimits", "uid", "netns", "landlock", "seccomp", "cgroup")
 LOST = {
     "rlimits": "no CPU, memory, file-size or process limits inside the child",
@@ -91,32 +86,18 @@ class Exit:
 class Zygote:
     """The parent's end of one zygote process. Used by one thread at a time (a pool's lease)."""
 
-    def __init__(self, memory: int = 512 * 1024 * 1024, off: tuple[str, ...] = (), standby: bool = True):
-        mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
-        config = {
-            "uid_base": UID_BASE,
-            "memory": memory,
-            "preload": list(PRELOAD),
-            "off": list(off),
-            "standby": standby,
-        }
-        try:
-            self.proc = subprocess.Popen(
-                [sys.executable, "-I", "-S", "-B", "-u", str(ZYGOTE), str(theirs.fileno()), json.dumps(config)],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.PIPE,
-                pass_fds=(theirs.fileno(),),
-                env={},
-                cwd="/",
-                start_new_session=True,
-            )
-        except OSError as exc:
-            mine.close()
-            raise SandboxError(f"could not start the sandbox's zygote: {exc}") from None
-        finally:
-            theirs.close()
-        self.sock, self.buffer, self.exits = mine, b"", {}
+    def __init__(
+        self, memory: int = MEMORY, off: tuple[str, ...] = (), standby: bool = True, launched: Launched | None = None
+    ):
+        """Start a zygote (or adopt ``launched``, started with the same settings) and wait until it is ready."""
+        if launched is None:
+            try:
+                launched = launch(memory, off, standby)
+            except OSError as exc:
+                raise SandboxError(f"could not start the sandbox's zygote: {exc}") from None
+        self.proc = launched
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM, fileno=launched.sock.detach())
+        self.buffer, self.exits = b"", {}
         self.forget: set[int] = set()  # children killed at the end of a session: their exits are dropped
         self.broken = False
         ready = self._next(time.monotonic() + 30)
@@ -204,18 +185,17 @@ class Zygote:
         return json.loads(line)
 
     def _stderr(self) -> str:
-        if self.proc.poll() is None or self.proc.stderr is None:
+        if self.proc.poll() is None:
             return "no reply"
-        text = self.proc.stderr.read(4000).decode(errors="replace").strip()
+        text = self.proc.last_words().strip()
         return text.splitlines()[-1] if text else f"exit status {self.proc.returncode}"
 
     def close(self) -> None:
         self.sock.close()  # end of file: the zygote kills its children and exits
-        if not _ended(self.proc, 5):
+        if not self.proc.wait(5):
             self.proc.kill()
             self.proc.wait()
-        if self.proc.stderr:
-            self.proc.stderr.close()
+        self.proc.close_stderr()
         for path in getattr(self, "cgroups", ()):  # its children die with it (their death signal)
             for _ in range(200):  # (an empty cgroup left behind is swept when the next zygote starts)
                 try:
@@ -225,27 +205,6 @@ class Zygote:
                     break
                 except OSError:  # still busy with a dying child
                     time.sleep(0.01)
-
-
-def _ended(proc: subprocess.Popen, timeout: float) -> bool:
-    """Wait up to ``timeout`` s for ``proc`` to exit, and reap it. Not by polling, as ``Popen.wait(timeout)``
-    does (sleeps that double up to 50 ms): a pidfd becomes readable the moment it exits (Linux 5.3+)."""
-    if proc.returncode is None and hasattr(os, "pidfd_open"):
-        try:
-            fd = os.pidfd_open(proc.pid)
-        except OSError:
-            fd = None
-        if fd is not None:
-            try:
-                if not select.select([fd], [], [], timeout)[0]:
-                    return False
-            finally:
-                os.close(fd)
-    try:
-        proc.wait(timeout=timeout)  # at once if it has exited
-    except subprocess.TimeoutExpired:
-        return False
-    return True
 
 
 class Pool:
@@ -299,13 +258,16 @@ class Pool:
         self._layers = zygote.layers
         return zygote
 
-    def prestart(self) -> None:
-        """Boot one zygote in the background, so that it starts while the caller imports and loads.
+    def prestart(self, launched: Launched | None = None) -> None:
+        """Boot one zygote in the background, so that it starts while the caller imports and loads;
+        or adopt ``launched``, one the caller started even earlier with this pool's settings.
 
         The next ``acquire`` waits for it rather than starting another.
         """
         with self._cond:
             if self.closed or self._idle or self._starting or (self.size is not None and self._count >= self.size):
+                if launched is not None:  # not needed: it ends at the end of its socket
+                    launched.abandon()
                 return
             self._starting += 1
             self._count += 1
@@ -313,7 +275,7 @@ class Pool:
         def boot() -> None:
             zygote = None
             try:
-                zygote = Zygote(off=self.off, standby=self.standby)
+                zygote = Zygote(off=self.off, standby=self.standby, launched=launched)
                 self._layers = zygote.layers
             except (SandboxError, OSError):
                 pass
@@ -346,11 +308,15 @@ class Pool:
         return dict(self._layers or {})
 
     def close(self) -> None:
+        """Stop the idle zygotes, and wait for one still booting (it stops itself on seeing the pool
+        closed): a program that ends early leaves no zygote or cgroup behind."""
         with self._cond:
             self.closed = True
             idle, self._idle = self._idle, []
             self._count -= len(idle)
             self._cond.notify_all()
+            if os.getpid() == self._owner:
+                self._cond.wait_for(lambda: not self._starting, timeout=30)
         if os.getpid() == self._owner:
             for zygote in idle:
                 zygote.close()
@@ -360,6 +326,7 @@ class Pool:
             for zygote in self._idle:
                 zygote.sock.close()
             self._idle, self._count, self._owner = [], 0, os.getpid()
+            self._starting = 0  # the thread that was booting one did not come along
 
 
 _default: Pool | None = None

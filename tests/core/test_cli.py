@@ -337,6 +337,47 @@ def test_the_zygote_ends_cleanly_when_its_last_frames_are_unread():
     assert zygote.proc.returncode == 0
 
 
+END_OF_A_SUBMIT = """
+import atexit, os, sys
+seen = []
+def last():  # registered first, so it runs last, after the pool has closed its zygote
+    gone = all(not os.path.exists(f"/proc/{pid}") for pid, _ in seen)
+    cgroups = [path for _, paths in seen for path in paths if os.path.exists(path)]
+    sys.stderr.write(f"ENDED zygotes={len(seen)} gone={gone} cgroups_left={cgroups}\\n")
+atexit.register(last)
+from grader.isolation import pool
+close = pool.Zygote.close
+def closing(self):
+    seen.append((self.pid, list(self.cgroups)))
+    close(self)
+pool.Zygote.close = closing
+sys.argv = ["grade", *sys.argv[1:]]
+from grader.cli.main import entry
+entry()
+"""
+
+
+def test_a_submit_ends_without_teardown_but_with_its_zygote_stopped(tmp_path):
+    """The program ends by os._exit after the atexit functions: the zygote is gone, its cgroups too,
+    and the exit code is the command's."""
+    env = {**os.environ, "GRADE_EXERCISES": str(EXERCISES), "GRADE_CACHE_DIR": str(tmp_path), "NO_COLOR": "1"}
+    wrong = tmp_path / "exercise03.py"
+    wrong.write_text((SOLUTIONS / "exercise03.py").read_text(encoding="utf-8").replace("return", "return 0 *", 1))
+    for args, code in (([SOLUTIONS / "exercise03.py"], 0), ([wrong], 1), ([tmp_path / "exercise99.py"], 2)):
+        for _ in "parsed, then replayed":
+            run = subprocess.run(
+                [sys.executable, "-c", END_OF_A_SUBMIT, "submit", *map(str, args)],
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=ROOT,
+                timeout=120,
+            )
+            assert run.returncode == code, run.stderr
+            ended = run.stderr.strip().splitlines()[-1]
+            assert ended.startswith("ENDED zygotes=1 gone=True cgroups_left=[]"), run.stderr
+
+
 def test_the_lazy_console_draws_rich_progress_on_a_terminal():
     """`grade batch` hands `err` to rich's Progress, whose Live writes `with console:` on a terminal."""
     from rich.progress import BarColumn, Progress
