@@ -7,8 +7,10 @@
     secret       --secret-file FILE, else $GRADE_SECRET, else course.yaml's secret_file:, else
                  .grade-secret or course.secret beside course.yaml, else in the current folder
     gradebook    --db FILE, else ./grades.db
-    students     the folders of SUBMISSIONS_DIR, the rows of its manifest.csv and the gradebook's,
-                 each id in the one form of ``grader.exercise.ids``
+    roster       --roster FILE, else course.yaml's roster: (relative to course.yaml), else ./roster.csv
+                 when there is one; without any, only the students who handed something in are known
+    students     the roster's, the folders of SUBMISSIONS_DIR, the rows of its manifest.csv and the
+                 gradebook's, each id in the one form of ``grader.exercise.ids``
 
 Commands build it from their options (``context(...)``) and ask it; nothing else looks for these
 files. The course file is parsed once, on first use (pydantic loads only then).
@@ -26,6 +28,7 @@ from grader.exercise import where
 from grader.exercise.ids import valid_student
 
 DEFAULT_DB = Path("grades.db")
+DEFAULT_ROSTER = Path("roster.csv")
 
 
 @dataclass
@@ -37,6 +40,8 @@ class Context:
     environ: dict[str, str] | None = None
     _explicit: Path | None = None  # --exercises, for re-applying the rule with the stored course
     _course: Course | None = field(default=None, repr=False)
+    roster_file: Path | None = None  # --roster
+    _roster: Any = field(default=False, repr=False)  # False: not looked for yet
 
     @property
     def exercises_dir(self) -> Path:
@@ -73,11 +78,32 @@ class Context:
                 return None
             raise
 
+    @property
+    def roster_path(self) -> Path | None:
+        """Where the class list is under the rule, or None when there is none."""
+        if self.roster_file is not None:
+            return self.roster_file
+        if self.course.roster:
+            path = Path(self.course.roster)
+            return path if path.is_absolute() or self.course.path is None else self.course.path.parent / path
+        return DEFAULT_ROSTER if DEFAULT_ROSTER.is_file() else None
+
+    @property
+    def roster(self):
+        """The class list (``grader.classroom.roster.Roster``), read once; None when there is none.
+        A roster with a mistake stops with its file, line and column."""
+        if self._roster is False:
+            from grader.classroom.roster import load_roster, student_id
+
+            path = self.roster_path
+            self._roster = load_roster(path, student_id) if path is not None else None
+        return self._roster
+
     def students(self, submissions: Path | None = None, gradebook=None) -> list[str]:
-        """Every student id known: SUBMISSIONS_DIR's folders and manifest rows, and the gradebook's."""
+        """Every student id known: the roster's, SUBMISSIONS_DIR's folders and manifest rows, and the gradebook's."""
         from grader.classroom.discover import MANIFEST, Problems, read_manifest
 
-        found: set[str] = set()
+        found: set[str] = set(self.roster.ids()) if self.roster is not None else set()
         if submissions is not None and submissions.is_dir():
             found |= {p.name for p in submissions.iterdir() if p.is_dir() and valid_student(p.name)}
             found |= {s for s, _ in read_manifest(submissions / MANIFEST, self.course.zone, Problems())}
@@ -101,11 +127,12 @@ def context(
     secret_file: Path | None = None,
     db: Path | None = None,
     environ: dict[str, str] | None = None,
+    roster: Path | None = None,
 ) -> Context:
     """The course from a command's options (each may be None: the rule decides)."""
     course_path = where.course_file(course)
     place = where.exercises(exercises, course_path, environ)
-    return Context(place, course_path, db or DEFAULT_DB, secret_file, environ, exercises)
+    return Context(place, course_path, db or DEFAULT_DB, secret_file, environ, exercises, roster_file=roster)
 
 
 def stored_course(gradebook) -> Course:

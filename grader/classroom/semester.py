@@ -1,9 +1,8 @@
 """What the semester's commands need from the course: course.yaml, the items, the time zone, the one
 student-id rule, and the class list.
 
-The roster is found like the course's other files: ``--roster FILE``, else course.yaml's ``roster:``
-(relative to course.yaml), else ``./roster.csv`` when there is one; without any, a command knows only
-the students who handed something in.
+The roster is found by the course context's rule (``grader.classroom.context``), like the course's
+other files.
 """
 
 from __future__ import annotations
@@ -14,9 +13,7 @@ from datetime import tzinfo
 from pathlib import Path
 
 from grader.classroom.course_config import Course
-from grader.classroom.roster import Roster, load_roster, student_id
-
-DEFAULT_ROSTER = Path("roster.csv")
+from grader.classroom.roster import Roster, student_id
 
 
 @dataclass
@@ -31,25 +28,10 @@ class Semester:
         return self.course.zone
 
 
-def roster_path(course: Course, explicit: Path | None) -> Path | None:
-    if explicit is not None:
-        return explicit
-    if course.roster:
-        path = Path(course.roster)
-        return path if path.is_absolute() or course.path is None else course.path.parent / path
-    return DEFAULT_ROSTER if DEFAULT_ROSTER.is_file() else None
-
-
-def find_roster(course: Course, explicit: Path | None = None) -> Roster | None:
-    path = roster_path(course, explicit)
-    return load_roster(path, student_id) if path is not None else None
-
-
 def semester(course_file: Path | None, exercises: Path | None, roster_file: Path | None) -> Semester:
-    """The course by the one rule (``grader.classroom.context``), with its class list."""
+    """The course and its class list, by the one rule (``grader.classroom.context``)."""
     from grader.classroom.batch import Catalog
     from grader.classroom.context import context
 
-    ctx = context(exercises, course_file)
-    course = ctx.course
-    return Semester(course, Catalog(ctx.exercises_dir), find_roster(course, roster_file), student_id)
+    ctx = context(exercises, course_file, roster=roster_file)
+    return Semester(ctx.course, Catalog(ctx.exercises_dir), ctx.roster, student_id)

@@ -352,14 +352,14 @@ def batch(
     from grader.classroom import batch as batch_mod
     from grader.classroom.context import context
 
-    ctx = context(exercises, course_file, secret_file, db)
+    ctx = context(exercises, course_file, secret_file, db, roster=roster)
     options = batch_mod.Options(
         submissions, ctx.secret(), ctx.course, ctx.db, jobs, regrade, new_secret, exercises, _lang(lang)
     )
     options.executor, options.scheduler = executor, scheduler
     from grader.cli import semester
 
-    semester.narrow(options, roster, only_student, only_item)
+    semester.narrow(options, ctx, only_student, only_item)
     for warning in options.secret.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     report, live = _batch_progress(quiet)
@@ -556,7 +556,7 @@ def export(
         raise UsageError(f"--format must be one of {', '.join(ex.FORMATS)}, not '{fmt}'")
     if policy not in (None, "best", "last"):
         raise UsageError(f"--policy must be best or last, not '{policy}'")
-    ctx = context(course=course_file, db=db)
+    ctx = context(course=course_file, db=db, roster=roster)
     with Gradebook(ctx.db, create=False) as gb:
         course = ctx.course_for(gb)
         for changed in ex.changed_since_batch(gb):
@@ -567,7 +567,7 @@ def export(
         if fmt in ("canvas", "moodle"):
             from grader.cli import semester
 
-            semester.export_lms(gb, course, fmt, out_path, roster, policy)
+            semester.export_lms(gb, course, fmt, out_path, ctx.roster if roster else None, policy)
             return
         if fmt == "gradescope":
             written = ex.write_gradescope(gb, course, out_path or Path("gradescope"), student, item, policy)

@@ -138,12 +138,12 @@ def _item_maximum(gb, ctx, item: str) -> float:
     return float(ctx.catalog.exercise(item, "").max_score)
 
 
-def narrow(options, roster_file: Path | None, students: list[str] | None, items: list[str] | None) -> None:
-    """``grade batch``'s semester options: the roster, and --student/--item to grade (or regrade) a few."""
-    from grader.classroom import semester as context
+def narrow(options, ctx, students: list[str] | None, items: list[str] | None) -> None:
+    """``grade batch``'s semester options: the course context's roster, and --student/--item to grade
+    (or regrade) a few."""
     from grader.classroom.roster import student_id
 
-    options.roster = context.find_roster(options.course, roster_file)
+    options.roster = ctx.roster
     if students:
         try:
             options.only_students = {student_id(s) for s in students}
@@ -166,17 +166,16 @@ def print_roster(summary: dict) -> None:
         err.print(f"[yellow]not on the roster[/]: {strangers['count']}: " + ", ".join(strangers["examples"][:10]))
 
 
-def export_lms(gb, course, style: str, out_path: Path | None, roster_file: Path | None, policy: str | None) -> None:
-    """``grade export --format canvas|moodle``: written whole or not at all."""
+def export_lms(gb, course, style: str, out_path: Path | None, roster, policy: str | None) -> None:
+    """``grade export --format canvas|moodle``: written whole or not at all; ``roster`` None: the
+    class list the last batch recorded."""
     import io
     import sys
 
     from grader.classroom.export import atomic_write
     from grader.classroom.lms_export import write_lms
-    from grader.classroom.roster import load_roster, student_id
 
     _, err = _consoles()
-    roster = load_roster(roster_file, student_id) if roster_file else None
     buffer = io.StringIO()
     done = write_lms(gb, course, buffer, style, roster, policy)
     if out_path is None:

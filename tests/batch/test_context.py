@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from grader.classroom.context import context
-from grader.errors import UsageError
+from grader.errors import GraderError, UsageError
 from tests.batch.helpers import EXERCISES, SOLUTIONS, run_grade
 
 SECRET = "the-course-secret-of-this-folder-0123456789"
@@ -123,6 +123,39 @@ def test_the_context_object_answers_in_one_place(course, monkeypatch):
     assert ctx.students(Path("submissions")) == ["s1"]
     with pytest.raises(UsageError, match="no such course file"):
         context(course=Path("missing.yaml"))
+
+
+def test_the_context_finds_the_class_list_by_one_rule(course, monkeypatch):
+    """--roster, else course.yaml's roster: (beside course.yaml), else ./roster.csv; its students are
+    known with those who handed something in, and a roster with a mistake names its line."""
+    monkeypatch.chdir(course)
+    assert context().roster is None and context().students(Path("submissions")) == ["s1"]
+    Path("roster.csv").write_text("student,name\ns1,Kim\ns2,Lee\n", encoding="utf-8")
+    assert context().roster_path == Path("roster.csv")
+    assert context().students(Path("submissions")) == ["s1", "s2"]  # s2 handed in nothing, and is known
+    (course / "lists").mkdir()
+    (course / "lists" / "class.csv").write_text("student\ns3\n", encoding="utf-8")
+    (course / "course.yaml").write_text("name: a course\nexercises: ex\nroster: lists/class.csv\n", encoding="utf-8")
+    monkeypatch.chdir(course / "submissions")  # course.yaml is found from here by --course only
+    ctx = context(course=course / "course.yaml")
+    assert ctx.roster_path == course / "lists" / "class.csv" and ctx.students() == ["s3"]
+    explicit = context(course=course / "course.yaml", roster=course / "roster.csv")
+    assert explicit.students() == ["s1", "s2"]
+    (course / "roster.csv").write_text("student\ns1\nnot an id!\n", encoding="utf-8")
+    with pytest.raises(GraderError, match=r"roster.csv:3"):
+        context(course=course / "course.yaml", roster=course / "roster.csv").students()
+
+
+def test_every_semester_command_reads_the_same_class_list(course):
+    """batch, override and collect take the roster from course.yaml's roster: without --roster."""
+    (course / "class.csv").write_text("student\ns1\ns2\n", encoding="utf-8")
+    (course / "course.yaml").write_text("name: a course\nexercises: ex\nroster: class.csv\n", encoding="utf-8")
+    code, out, _ = grade(course, "batch", "submissions", "--quiet", "--json")
+    assert code == 0 and json.loads(out)["roster"]["enrolled"] == 2
+    code, _, err = grade(course, "override", "s2", "myex01", "1", "--reason", "makeup exam")
+    assert code == 0, err
+    code, _, err = grade(course, "override", "s9", "myex01", "1", "--reason", "no such student")
+    assert code == 2 and "'s9' is not in the roster" in err
 
 
 def test_without_a_course_folder_the_shipped_course_is_used(tmp_path, monkeypatch):
