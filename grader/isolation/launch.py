@@ -123,6 +123,8 @@ class Launched:
 
 def launch(memory: int = MEMORY, off: tuple[str, ...] = (), standby: bool = True) -> Launched:
     """Start a zygote; OSError if it cannot be (no ``posix_spawn``, no descriptors left, ...)."""
+    if not hasattr(os, "posix_spawn"):
+        raise OSError("this system has no posix_spawn")
     import _signal  # the signal numbers, without the signal module's enums (~5 ms to import)
     import _socket
 
@@ -140,7 +142,10 @@ def launch(memory: int = MEMORY, off: tuple[str, ...] = (), standby: bool = True
         ]
         argv = [sys.executable, "-I", "-S", "-B", "-u", ZYGOTE, str(CTRL_FD), config_text(memory, off, standby)]
         defaults = (_signal.SIGPIPE, _signal.SIGXFSZ)  # as subprocess restores them before an exec
-        pid = os.posix_spawn(sys.executable, argv, {}, file_actions=actions, setsid=True, setsigdef=defaults)
+        try:
+            pid = os.posix_spawn(sys.executable, argv, {}, file_actions=actions, setsid=True, setsigdef=defaults)
+        except NotImplementedError:  # no POSIX_SPAWN_SETSID here: the zygote calls setsid() itself
+            pid = os.posix_spawn(sys.executable, argv, {}, file_actions=actions, setsigdef=defaults)
     except BaseException:
         mine.close()
         os.close(err_r)

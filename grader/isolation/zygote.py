@@ -358,6 +358,8 @@ def _close_all_but(keep: set[int]) -> None:
 
 def main() -> None:
     _close_all_but({int(sys.argv[1])})  # anything the grader left inheritable is not ours to hold
+    with contextlib.suppress(OSError):  # a session of its own, if launch could not give it one
+        os.setsid()
     ctrl = socket.socket(fileno=int(sys.argv[1]))
     config = json.loads(sys.argv[2])
     config.setdefault("readable", [path for path in sys.path if os.path.isdir(path)])  # the stdlib

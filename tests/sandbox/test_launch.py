@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -42,6 +43,8 @@ def test_an_early_zygote_is_adopted_with_the_layers_of_a_late_one():
         try:
             assert early.layers == late.layers
             assert early.alive()
+            assert os.getsid(early.pid) == early.pid  # its own session: a Ctrl-C at the terminal is not its
+            assert Path(f"/proc/{early.pid}/environ").read_bytes() == b""  # nothing of the grader's environment
         finally:
             early.close()
         assert early.proc.returncode == 0  # ended at the end of its socket, as asked
