@@ -207,6 +207,7 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
         wrong.sort(key=lambda n: order.get(n, -1))
     else:
         wrong.sort(key=lambda n: (depth.get(n, 10**6), -order.get(n, -1)))
+    wrong.sort(key=lambda n: _only_skipped(n, checks))  # a node never run is no evidence: blamed last
     blames = []
     if task.kind in ("gradients", "step"):
         blames = _whole_graph_blame(exercise, task, answers.get(None, []), points, wrong)
@@ -243,6 +244,14 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
     marked = {b.node: b.mistake for b in blames}
     checks = [c if c.ok or c.mistake else replace(c, mistake=marked.get(c.node)) for c in checks]
     return blames[0], blames[1:], checks
+
+
+def _only_skipped(node: str, checks: list[Check]) -> bool:
+    """Every failed check of ``node`` is a call that was not run because an earlier one stopped."""
+    failed = [c for c in checks if c.node == node and not c.ok]
+    return bool(failed) and all(
+        c.why is not None and c.why.code == "stopped" and c.why.params.get("kind") == "skipped" for c in failed
+    )
 
 
 def _ordinary_first(answers, kind: str, node=None):

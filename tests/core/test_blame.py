@@ -93,3 +93,16 @@ def test_hidden_points_are_called_last_so_nothing_after_them_is_shown(grade_text
     first_hidden = next(i for i, where in enumerate(seen) if "hidden-" in where)
     assert seen[first_hidden:] and all("hidden-" in where for where in seen[first_hidden:])
     assert any("public-" in where for where in seen[:first_hidden])
+
+
+def test_a_node_never_run_is_not_blamed_over_the_node_that_stopped(grade_text):
+    """A gate that hangs at its first node stops that function: its later calls are not run. The blame
+    is the node that hung, not the one nearest the output whose call was skipped."""
+    source = solution("exercise02").replace(
+        "def mul_local_grad(a, b):", "def mul_local_grad(a, b):\n    while True:\n        pass", 1
+    )
+    task = next(t for t in grade_text("exercise02", source).tasks if t.function == "mul_local_grad")
+    stopped = {c.node: c.why.params["kind"] for c in task.checks if c.point == "public-1"}
+    assert stopped == {"m1": "timeout", "m2": "skipped"}
+    assert task.blame.node == "m1" and task.blame.why.params["kind"] == "timeout"
+    assert [b.node for b in task.also] == ["m2"]
