@@ -62,11 +62,11 @@ T = {
         "your function `{function}` {message} at {point}{node_en_at}",
     ),
     "syntax_error": ("{line_ko}문법 오류: {message}", "syntax error{line_en}: {message}"),
-    "crash": ("파일을 불러오는 중 오류{line_paren_ko}: {message}", "loading the file failed{line_en}: {message}"),
-    "forbidden": ("{line_ko}{message}", "{message}{line_en}"),
-    "load_timeout": ("파일을 불러오는 데 너무 오래 걸렸습니다: {message}", "{message}"),
+    "crash": ("파일을 불러오는 중 오류{line_paren_ko}: {detail_ko}", "loading the file failed{line_en}: {message}"),
+    "forbidden": ("{line_ko}{detail_ko}", "{message}{line_en}"),
+    "load_timeout": ("파일을 불러오는 데 너무 오래 걸렸습니다: {detail_ko}", "{message}"),
     "memory": ("메모리를 너무 많이 사용했습니다{line_paren_ko}", "used too much memory{line_en}"),
-    "output": ("{message}", "{message}"),
+    "output": ("{detail_ko}", "{message}"),
     "missing_function": (
         "함수 `{function}`이(가) 없습니다. `def {function}(...)`을 정의하세요.",
         "there is no function `{function}`: define `def {function}(...)`.",
@@ -81,7 +81,7 @@ T = {
         "function `{function}`{line_en} {problem}; the grader calls it as `{call}`.",
     ),
     "not_function": ("`{function}`은(는) 함수가 아니라 {what_ko}입니다.", "`{function}` is a {what}, not a function."),
-    "bad_file": ("{message}", "{message}"),
+    "bad_file": ("{detail_ko}", "{message}"),
 }
 
 STOP_KO = {
@@ -145,6 +145,9 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         return blame_text(code, why.params, lang)
     template = T.get(code, (code, code))[0 if lang == "ko" else 1]
     p = dict(why.params)
+    if p.get("kind") == "exception" and p.get("type") and isinstance(p.get("message"), str):
+        # the harness writes "ValueError: bad input": the type is said once, by the sentence
+        p["message"] = "" if p["message"] == p["type"] else p["message"].removeprefix(f"{p['type']}: ")
     if code == "raised" and not p.get("message"):  # withheld at a hidden point: no dangling colon
         template = template.replace(": {message}", "").replace("했습니다: {message}", "했습니다")
     line = p.get("line")
@@ -165,9 +168,11 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "node_en": node_text(p.get("node"), p.get("op"), "en"),
         "node_ko_at": f" 노드 {p['node']}" if p.get("node") else "",
         "node_en_at": f", node {p['node']}" if p.get("node") else "",
-        "message_ko": STOP_KO.get(kind, "") + (f" ({p['message']})" if p["message"] and kind == "crash" else "")
+        "message_ko": STOP_KO.get(kind, "")
+        + (f" ({detail_ko(p['message'])})" if p["message"] and kind == "crash" else "")
         if kind in STOP_KO
-        else p["message"],
+        else detail_ko(p["message"]),
+        "detail_ko": detail_ko(p["message"]),
         "what_ko": WHAT_KO.get(what, what),
         "what_en": WHAT_EN.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
@@ -217,6 +222,71 @@ _PROBLEMS_KO = (
     (r"needs (.+), which the grader does not pass", "채점기가 넘기지 않는 {0}이(가) 필요합니다"),
     (r"has no parameter '(.+)'", "'{0}' 매개변수가 없습니다"),
 )
+
+
+# What the sandbox and the loader say of a file or a call that did not finish (grader.isolation.child,
+# sandbox and harness; grader.grading.api), in Korean. Matched at render time, so a verdict stored
+# in English by an earlier run is shown in Korean too; a message matching none is shown as it is.
+_DETAILS_KO = (
+    (r"ran out of time", "시간이 다 됐습니다"),
+    (r"ran for more than ([\d.]+) s", "{0}초 넘게 실행되었습니다"),
+    (r"used more than ([\d.]+) s of CPU time", "CPU 시간을 {0}초 넘게 썼습니다"),
+    (r"ran out of memory \(more than (\d+) MB\)", "메모리를 다 썼습니다 ({0} MB 초과)"),
+    (r"ran out of memory while loading", "파일을 불러오는 중 메모리를 다 썼습니다"),
+    (r"ran out of memory", "메모리를 다 썼습니다"),
+    (r"maximum recursion depth exceeded", "재귀 호출이 너무 깊어졌습니다 (최대 재귀 깊이 초과)"),
+    (r"printed more than (\d+) MB", "{0} MB 넘게 출력했습니다"),
+    (r"made a system call the sandbox forbids", "샌드박스가 금지한 시스템 호출을 했습니다"),
+    (r"crashed the interpreter \(segmentation fault\)", "인터프리터가 죽었습니다 (세그멘테이션 오류)"),
+    (r"was stopped by signal (\w+)", "시그널 {0}(으)로 중단되었습니다"),
+    (
+        r"broke the grader's harness: it closed the channel the harness replies on",
+        "채점 하네스를 망가뜨렸습니다: 하네스가 답하는 통로를 닫았습니다",
+    ),
+    (
+        r"broke the grader's harness in its own process \(by replacing a built-in or a module it uses\)",
+        "같은 프로세스의 채점 하네스를 망가뜨렸습니다 (하네스가 쓰는 내장 함수나 모듈을 바꿨습니다)",
+    ),
+    (r"the file ended the whole process \(exit status (-?\d+)\)", "파일이 프로세스 전체를 끝냈습니다 (종료 상태 {0})"),
+    (
+        r"ended the whole process \(exit status (-?\d+)\) instead of returning a value",
+        "값을 돌려주지 않고 프로세스 전체를 끝냈습니다 (종료 상태 {0})",
+    ),
+    (
+        r"import of '(.+)' is not allowed in this exercise \(allowed: (.*)\); "
+        r"the whole file is refused, so remove the import even if nothing uses it",
+        "`{0}`은(는) 이 과제에서 import할 수 없습니다 (허용: {1}). "
+        "파일 전체가 거부되니, 쓰지 않더라도 그 import를 지우세요",
+    ),
+    (
+        r"loading the file was stopped by the sandbox, which allows no files, network, programs or signals \((.*)\)",
+        "파일을 불러오는 중 샌드박스가 막았습니다. 파일, 네트워크, 다른 프로그램, 시그널은 쓸 수 없습니다 ({0})",
+    ),
+    (
+        r"was stopped by the sandbox, which allows no files, network, programs or signals \((.*)\)",
+        "샌드박스가 막았습니다. 파일, 네트워크, 다른 프로그램, 시그널은 쓸 수 없습니다 ({0})",
+    ),
+    (r"(?:the file )?wrote to the grader's private (?:result )?channel \((.*)\)", "채점기 전용 통로에 썼습니다 ({0})"),
+    (r"loading the file took more than ([\d.]+) s", "{0}초가 넘었습니다"),
+    (r"the file is larger than (\d+) KB", "파일이 {0} KB보다 큽니다"),
+    (r"the file is binary, not Python source", "파이썬 소스가 아닌 바이너리 파일입니다"),
+    (r"the file is not UTF-8 text \(byte (\d+)\)", "UTF-8 텍스트 파일이 아닙니다 ({0}번째 바이트)"),
+    (
+        r"the file is a hard link \((\d+) names for one file\) and is not graded: submit a copy of it",
+        "하드 링크(한 파일에 이름이 {0}개)라서 채점하지 않습니다. 복사본을 제출하세요",
+    ),
+    (r"the file holds the course secret and is not graded", "과목의 비밀값이 들어 있어 채점하지 않습니다"),
+)
+_NOTHING_KO = {"nothing": "없음"}
+
+
+def detail_ko(message: str) -> str:
+    """One of the sandbox's or the loader's messages in Korean; any other message as it is."""
+    for pattern, words in _DETAILS_KO:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return words.format(*(_NOTHING_KO.get(g, g) for g in found.groups()))
+    return message
 
 
 def _problem_ko(problem: str) -> str:

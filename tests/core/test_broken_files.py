@@ -51,7 +51,7 @@ def test_an_exception_in_a_function_is_a_failed_check_with_the_line(grade_text):
     verdict = grade_text("exercise02", "def neg_local_grad(x):\n    y = 0\n    return 1 / y\n")
     checks = task(verdict, "neg_local_grad").checks
     assert not any(c.ok for c in checks)
-    assert checks[0].message == "raised ZeroDivisionError at line 3: ZeroDivisionError: division by zero"
+    assert checks[0].message == "raised ZeroDivisionError at line 3: division by zero"  # the type said once
 
 
 @pytest.mark.parametrize(

@@ -146,3 +146,73 @@ def test_the_glossary_lists_every_mistake_and_gate_with_the_words_the_grader_use
     for name, gate in GATES.items():
         assert f"| `{name}` | {gate.title['ko']} | {gate.title['en']} |" in glossary, name
     assert "기대값" not in re.sub(r"기댓값, not 기대값", "", glossary)
+
+
+def sandbox_messages():
+    """Every message the sandbox and the loader write of a file or a call that did not finish, made
+    by the code that writes it."""
+    import signal
+    import types
+
+    from grader.grading import api
+    from grader.isolation import child, harness, sandbox
+    from grader.isolation.pool import Exit
+
+    def ended(code=0, cpu=0.1, oom=False, reason=None, loading=False):
+        fake = types.SimpleNamespace(
+            wait=lambda: Exit(code, cpu, 1000, oom),
+            _from_outside=lambda end: False,
+            dead_reason=reason,
+            limits=types.SimpleNamespace(cpu_seconds=2.0, memory_mb=512),
+        )
+        return child.Child.exit_description(fake, loading=loading)[1]
+
+    yield ended(reason="output")
+    yield ended(reason="timeout")
+    yield ended(code=-signal.SIGKILL, oom=True)
+    yield ended(code=-signal.SIGXCPU)
+    yield ended(code=-signal.SIGKILL, reason="eof")
+    yield ended(code=-signal.SIGSYS)
+    yield ended(code=-signal.SIGSEGV)
+    yield ended(code=-signal.SIGABRT)
+    yield ended(code=child.HARNESS_BROKEN)
+    yield ended(code=3, loading=True)
+    yield ended(code=3)
+    yield harness.forbidden("os", {"math"}, 3)["message"]
+    yield harness.forbidden("os", set(), 3)["message"]
+    yield f"loading the file {harness.SANDBOX} (PermissionError: [Errno 13] Permission denied: '/etc')"
+    yield f"{harness.SANDBOX} (PermissionError: [Errno 1] Operation not permitted)"
+    yield sandbox.FORGED
+    yield "the file wrote to the grader's private channel (BrokenPipeError: [Errno 32] Broken pipe)"
+    yield api._load_failure(sandbox.LoadReport(False, kind="timeout"), 2.0).why.params["message"]
+    yield api.hard_link_failure(2).why.params["message"]
+    yield api.holds_secret("x = 'a-long-course-secret'", "a-long-course-secret").why.params["message"]
+    yield "the file is larger than 256 KB"
+    yield "the file is binary, not Python source"
+    yield "the file is not UTF-8 text (byte 12)"
+    yield "ran out of memory while loading"
+
+
+# Words a Korean sandbox message keeps: units, the names of signals and errors, code in parentheses.
+SANDBOX_WORDS = {"MB", "KB", "CPU", "UTF", "SIGABRT", "import", "math", "PermissionError", "BrokenPipeError"}
+SANDBOX_WORDS |= {"Errno", "Permission", "denied", "etc", "Operation", "not", "permitted", "Broken", "pipe"}
+SANDBOX_WORDS |= {"reply", "came", "before", "its", "question", "a"}  # FORGED's detail, in its parentheses
+
+
+@pytest.mark.parametrize("message", list(sandbox_messages()))
+def test_every_sandbox_message_has_korean_words(message):
+    korean = explain.detail_ko(message)
+    assert korean != message, message
+    outside = re.sub(r"\([^()]*\)$", "", korean)  # the detail in the last parentheses is the system's own
+    assert not [w for w in latin_words(outside) if w not in SANDBOX_WORDS], (message, korean)
+
+
+def test_a_korean_report_of_a_refused_file_and_a_hung_function_is_korean(grade_text):
+    from tests.conftest import SOLUTIONS
+
+    source = (SOLUTIONS / "exercise02.py").read_text(encoding="utf-8")
+    refused = explain.localize(grade_text("exercise02", "import os\n" + source), "ko")
+    assert "`os`은(는) 이 과제에서 import할 수 없습니다 (허용: math)" in refused.error.message
+    hung = source.replace("def mul_local_grad(a, b):", "def mul_local_grad(a, b):\n    while True:\n        pass", 1)
+    task = next(t for t in explain.localize(grade_text("exercise02", hung), "ko").tasks if not t.passed)
+    assert "시간 제한을 넘겼습니다" in task.blame.message and not latin_words(task.blame.message.split("—")[-1])
