@@ -221,8 +221,8 @@ def _blame(exercise: Exercise, task: Task, checks: list[Check], answers, points:
                     Blame(name, None, Why("blame.raised", {"node": name, "op": node.op, **bad.problem.params}))
                 )
                 continue
-            if bad is not None and bad.problem.code in ("nan", "not_a_number"):
-                code = "nan" if bad.problem.code == "nan" else "not_a_number"
+            if bad is not None and bad.problem.code in ("nan", "not_a_number", "shape"):
+                code = bad.problem.code
                 blames.append(
                     Blame(name, code, Why(f"blame.{code}", {"node": name, "op": node.op, **bad.problem.params}))
                 )

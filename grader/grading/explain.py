@@ -52,6 +52,12 @@ T = {
         "{node_ko}: {what} 값을 반환했습니다. 0으로 나누거나 log(0)을 계산하지 않았는지 확인하세요.",
         "{node_en}: returned {what}. Look for a division by zero or log(0).",
     ),
+    "blame.shape": (
+        "{node_ko}: 숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다. "
+        "입력마다 기울기를 하나씩, 튜플로 반환하세요.",
+        "{node_en}: should return {count} numbers (one per input), returned {returned}. Return a tuple with "
+        "one gradient per input.",
+    ),
     "blame.not_a_number": (
         "{node_ko}: 숫자 대신 {what_ko_obj} 반환했습니다.",
         "{node_en}: returned {what_en} instead of a number.",

@@ -106,3 +106,11 @@ def test_a_node_never_run_is_not_blamed_over_the_node_that_stopped(grade_text):
     assert stopped == {"m1": "timeout", "m2": "skipped"}
     assert task.blame.node == "m1" and task.blame.why.params["kind"] == "timeout"
     assert [b.node for b in task.also] == ["m2"]
+
+
+def test_a_gate_that_returns_one_number_for_two_inputs_is_told_so(grade_text):
+    """The blame says what is wrong with the reply (its shape), not that the gate's formula is wrong."""
+    source = solution("exercise03") + "\n\ndef mul_backward(a, b, upstream):\n    return upstream * b\n"
+    task = next(t for t in grade_text("exercise03", source).tasks if t.function == "mul_backward")
+    assert task.blame.mistake == "shape" and task.blame.why.code == "blame.shape"
+    assert task.blame.why.params["count"] == 2 and task.blame.why.params["returned"] == "a single number"
