@@ -35,11 +35,11 @@ T = {
     "not_a_number": ("숫자 대신 {what_ko_obj} 반환했습니다{text}", "returned {what_en} instead of a number{text}"),
     "shape": (
         "숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다",
-        "should return {count} numbers (one per input), returned {returned}",
+        "should return {count} numbers (one per input), returned {returned_en}",
     ),
     "not_a_dict": (
         "{{이름: 값}} 사전(dict)을 반환해야 하는데 {returned_ko_obj} 반환했습니다",
-        "should return a dict {{name: value}}, returned {returned}",
+        "should return a dict {{name: value}}, returned {returned_en}",
     ),
     "missing_keys": ("반환한 사전에 {keys} 키가 없습니다", "the returned dict lacks {keys}"),
     # ------------------------------------------------------------------ blame
@@ -53,14 +53,12 @@ T = {
         "{node_en}: returned {what}. Look for a division by zero or log(0).",
     ),
     "blame.shape": (
-        "{node_ko}: 숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다. "
-        "입력마다 기울기를 하나씩, 튜플로 반환하세요.",
-        "{node_en}: should return {count} numbers (one per input), returned {returned}. Return a tuple with "
-        "one gradient per input.",
+        "{node_ko}: 숫자 {count}개(입력마다 하나)를 반환해야 하는데 {returned_ko_obj} 반환했습니다. {shape_ko}",
+        "{node_en}: should return {count} numbers (one per input), returned {returned_en}. {shape_en}",
     ),
     "blame.not_a_number": (
-        "{node_ko}: 숫자 대신 {what_ko_obj} 반환했습니다.",
-        "{node_en}: returned {what_en} instead of a number.",
+        "{node_ko}: 숫자 대신 {what_ko_obj} 반환했습니다.{no_return_ko}",
+        "{node_en}: returned {what_en} instead of a number.{no_return_en}",
     ),
     # ------------------------------------------------------------------ failures
     "stopped_at": (
@@ -163,6 +161,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
     p.setdefault("message", "")
     kind = p.get("kind", "")
     what = p.get("what", "")
+    none = "NoneType" in (what, p.get("returned"))  # a function that ends without `return`
     values = {
         **{k: fmt(v) for k, v in p.items()},
         "expected": fmt(check.expected) if check else "",
@@ -200,6 +199,13 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         "what_ko_obj": _object(WHAT_KO.get(what, what)),
         "problem_ko": _problem_ko(str(p.get("problem", ""))),
         "point_ko": point_text(str(p.get("point", "")), "ko"),
+        "no_return_ko": " `return`을 빠뜨리지 않았는지 확인하세요." if none else "",
+        "no_return_en": " Is a `return` missing?" if none else "",
+        "shape_ko": "`return`을 빠뜨리지 않았는지 확인하세요."
+        if none
+        else "입력마다 기울기를 하나씩 튜플로 반환하세요.",
+        "shape_en": "Is a `return` missing?" if none else "Return a tuple with one gradient per input.",
+        "returned_en": WHAT_EN.get(str(p.get("returned", "")), str(p.get("returned", ""))),
     }
     try:
         return template.format(**values)

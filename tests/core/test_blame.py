@@ -114,3 +114,19 @@ def test_a_gate_that_returns_one_number_for_two_inputs_is_told_so(grade_text):
     task = next(t for t in grade_text("exercise03", source).tasks if t.function == "mul_backward")
     assert task.blame.mistake == "shape" and task.blame.why.code == "blame.shape"
     assert task.blame.why.params["count"] == 2 and task.blame.why.params["returned"] == "a single number"
+
+
+def test_a_function_without_return_is_asked_about_its_return(grade_text):
+    from grader.grading import explain
+
+    source = solution("exercise03") + (
+        "\n\ndef mul_backward(a, b, upstream):\n    upstream * b, upstream * a\n"
+        "\n\ndef neg_backward(x, upstream):\n    -upstream\n"
+    )
+    verdict = grade_text("exercise03", source)
+    for lang, ask in (("en", "Is a `return` missing?"), ("ko", "`return`을 빠뜨리지 않았는지 확인하세요.")):
+        blames = {t.function: t.blame.message for t in explain.localize(verdict, lang).tasks if not t.passed}
+        assert set(blames) == {"mul_backward", "neg_backward"}
+        assert all(message.endswith(ask) for message in blames.values()), blames
+    english = {t.function: t.blame.message for t in explain.localize(verdict, "en").tasks if not t.passed}
+    assert "returned None" in english["mul_backward"] and "NoneType" not in english["mul_backward"]
