@@ -75,10 +75,12 @@ class Tidy:
             _coerce_without_pydantic(param)
             if param.metavar is None and getattr(param, "is_flag", False):
                 param.metavar = ""
-            elif _plain_text(param) and param.param_type_name == "option" and param.metavar is None:
-                param.metavar = param.name.upper()
+            elif _named_by_its_name(param) and param.param_type_name == "option" and param.metavar is None:
+                param.metavar = _option_word(param)  # --student STUDENT, --jobs JOBS: not <list[str]>, <int range>
             elif _plain_text(param) and param.param_type_name == "argument":
                 param.display_type_rich = lambda ctx: None  # its name says it: EXERCISE, QUIZ
+            elif _listed(param) and param.param_type_name == "argument":
+                param.display_type_rich = lambda ctx: None  # PATH..., not <list[Path]>
 
     def get_help_option(self, ctx):
         option = super().get_help_option(ctx)
@@ -91,6 +93,26 @@ class Tidy:
 def _plain_text(param) -> bool:
     desc = getattr(param, "type_descriptor", None)
     return desc is not None and desc.annotation is str and not (desc.is_list or desc.is_choice)
+
+
+def _option_word(param) -> str:
+    """What to write after the option, from its long name: ``--scheduler`` → ``SCHEDULER``."""
+    longest = max(param.opts, key=len)
+    return longest.lstrip("-").replace("-", "_").upper() if longest.startswith("--") else param.name.upper()
+
+
+def _listed(param) -> bool:
+    desc = getattr(param, "type_descriptor", None)
+    return desc is not None and desc.is_list and not desc.is_choice
+
+
+def _named_by_its_name(param) -> bool:
+    """Plain text, a list of it, or a whole number: the option's name in capitals says more than the type."""
+    desc = getattr(param, "type_descriptor", None)
+    if desc is None or desc.is_choice:
+        return False
+    leaf = get_args(desc.annotation)[0] if desc.is_list else desc.annotation
+    return leaf in (str, int)
 
 
 def _coerce_without_pydantic(param) -> None:
