@@ -64,7 +64,8 @@ def main(argv: list[str] | None = None) -> None:
         _import_quietly(("grader.cli.commands",))
         from grader.cli import commands
 
-        commands.main(argv, obj=remembered.remembering(argv, commands.grade_here))
+        commands.main(argv, obj=remembered.remembering(argv, commands.grade_here))  # exits
+        return
     from grader.cli.ending import quiet_on_closed_pipe
 
     raise SystemExit(quiet_on_closed_pipe(submit.run, **options))

@@ -47,8 +47,9 @@ class Launched:
     (on a pidfd where there is one: no polling), ``kill`` and the last words on stderr.
     """
 
-    def __init__(self, pid: int, sock, stderr_fd: int) -> None:
+    def __init__(self, pid: int, sock, stderr_fd: int, settings: tuple = ()) -> None:
         self.pid, self.sock, self.stderr_fd = pid, sock, stderr_fd
+        self.settings = settings  # (memory, off, standby) it was started with
         self.returncode: int | None = None
 
     def poll(self) -> int | None:
@@ -153,7 +154,7 @@ def launch(memory: int = MEMORY, off: tuple[str, ...] = (), standby: bool = True
     finally:
         for fd in {theirs_fd, err_w, ctrl, err}:
             os.close(fd)
-    return Launched(pid, mine, err_r)
+    return Launched(pid, mine, err_r, (memory, tuple(off), standby))
 
 
 def _above(fd: int) -> int:

@@ -264,9 +264,12 @@ class Pool:
 
         The next ``acquire`` waits for it rather than starting another.
         """
+        if launched is not None and launched.settings != (MEMORY, self.off, self.standby):
+            launched.abandon()  # started for another pool's settings: it ends at the end of its socket
+            launched = None
         with self._cond:
             if self.closed or self._idle or self._starting or (self.size is not None and self._count >= self.size):
-                if launched is not None:  # not needed: it ends at the end of its socket
+                if launched is not None:  # not needed
                     launched.abandon()
                 return
             self._starting += 1
@@ -316,7 +319,7 @@ class Pool:
             self._count -= len(idle)
             self._cond.notify_all()
             if os.getpid() == self._owner:
-                self._cond.wait_for(lambda: not self._starting, timeout=30)
+                self._cond.wait_for(lambda: not self._starting, timeout=10)
         if os.getpid() == self._owner:
             for zygote in idle:
                 zygote.close()

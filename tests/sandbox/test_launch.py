@@ -100,3 +100,13 @@ def test_a_zygote_is_launched_when_the_standard_descriptors_are_closed():
     )
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert run.stderr.endswith("OK"), run.stderr
+
+
+def test_a_pool_of_other_settings_does_not_adopt_a_default_zygote():
+    with Pool(1, off=("netns",)) as pool:
+        launched = launch()
+        pool.prestart(launched)
+        assert launched.wait(10)  # let go of: a zygote with the network namespace would not do
+        zygote = pool.acquire()
+        assert zygote.layers["netns"] == "off: disabled"
+        pool.release(zygote)
