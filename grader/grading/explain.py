@@ -28,7 +28,7 @@ T = {
         "틀렸습니다 (숨은 점에서 함수가 돌려준 것은 보여주지 않습니다)",
         "wrong (what your function did at a hidden point is not shown)",
     ),
-    "raised": ("{line_ko}{type} 예외가 발생했습니다: {message}", "raised {type}{line_en}: {message}"),
+    "raised": ("{line_ko}{type} 예외가 발생했습니다: {python_ko}", "raised {type}{line_en}: {message}"),
     "stopped": ("{message_ko}", "{message}"),
     "not_run": ("실행되지 않았습니다", "not run"),
     "nan": ("숫자가 아닌 {what} 값을 반환했습니다", "returned {what}, not a finite number"),
@@ -153,7 +153,7 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         # the harness writes "ValueError: bad input": the type is said once, by the sentence
         p["message"] = "" if p["message"] == p["type"] else p["message"].removeprefix(f"{p['type']}: ")
     if code == "raised" and not p.get("message"):  # withheld at a hidden point: no dangling colon
-        template = template.replace(": {message}", "").replace("했습니다: {message}", "했습니다")
+        template = template.replace(": {message}", "").replace(": {python_ko}", "")
     line = p.get("line")
     cell = p.get("cell")  # set for notebooks: the line is then counted within that cell
     at_en = f"cell {cell}, line {line}" if cell is not None else f"line {line}"
@@ -178,13 +178,14 @@ def render(why: Why | None, lang: str, check: Check | None = None) -> str:
         if kind in STOP_KO
         else detail_ko(p["message"]),
         "detail_ko": detail_ko(p["message"]),
+        "python_ko": python_ko(p["message"]) if kind == "exception" else p["message"],
         "what_ko": WHAT_KO.get(what, what),
         "what_en": WHAT_EN.get(what, what),
         "text": f" ('{p['text']}')" if p.get("text") else "",
         "inputs": ", ".join(p.get("wrong_inputs", [])),
         "nodes": ", ".join(p["nodes"]) if isinstance(p.get("nodes"), list) else "",
         "raised_ko": (
-            f"{at_ko}에서 {p.get('type')} 예외" + (f": {p['message']}" if p["message"] else "")
+            f"{at_ko}에서 {p.get('type')} 예외" + (f": {python_ko(p['message'])}" if p["message"] else "")
             if kind == "exception"
             else STOP_KO.get(kind, p["message"])
         ),
@@ -290,6 +291,30 @@ _DETAILS_KO = (
     (r"the file holds the course secret and is not graded", "과목의 비밀값이 들어 있어 채점하지 않습니다"),
 )
 _NOTHING_KO = {"nothing": "없음"}
+
+# Python's own words for the exceptions a gate's formula meets most, in Korean; the original follows
+# in parentheses, as the words to search for.
+_PYTHON_KO = (
+    (r"(?:float )?division by zero", "0으로 나누었습니다"),
+    (r"math domain error", "수학 함수에 정의되지 않는 값을 넣었습니다 (예: `log`에 0 이하, `sqrt`에 음수)"),
+    (r"math range error|\(34, 'Numerical result out of range'\)", "결과가 너무 커서 `float`로 나타낼 수 없습니다"),
+    (r"name '(\w+)' is not defined", "`{0}`이(가) 정의되지 않았습니다"),
+    (r"(list|tuple) index out of range", "인덱스가 범위를 벗어났습니다"),
+    (r"unsupported operand type\(s\) for (.+): '(\w+)' and '(\w+)'", "`{1}`와(과) `{2}`에는 {0} 연산을 할 수 없습니다"),
+    (r"can't multiply sequence by non-int of type '(\w+)'", "시퀀스(튜플, 리스트)에 `{0}`을(를) 곱할 수 없습니다"),
+    (r"cannot unpack non-iterable (\w+) object", "`{0}` 값을 여러 변수로 풀 수 없습니다"),
+    (r"not enough values to unpack \(expected (\d+), got (\d+)\)", "풀 값이 모자랍니다 ({0}개가 필요한데 {1}개)"),
+    (r"too many values to unpack \(expected (\d+)\)", "풀 값이 너무 많습니다 ({0}개가 필요합니다)"),
+)
+
+
+def python_ko(message: str) -> str:
+    """A Python exception's message in Korean, the original in parentheses; any other as it is."""
+    for pattern, words in _PYTHON_KO:
+        found = re.fullmatch(pattern, message)
+        if found:
+            return f"{words.format(*found.groups())} ({message})"
+    return message
 
 
 def detail_ko(message: str) -> str:

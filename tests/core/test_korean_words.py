@@ -216,3 +216,31 @@ def test_a_korean_report_of_a_refused_file_and_a_hung_function_is_korean(grade_t
     hung = source.replace("def mul_local_grad(a, b):", "def mul_local_grad(a, b):\n    while True:\n        pass", 1)
     task = next(t for t in explain.localize(grade_text("exercise02", hung), "ko").tasks if not t.passed)
     assert "시간 제한을 넘겼습니다" in task.blame.message and not latin_words(task.blame.message.split("—")[-1])
+
+
+def test_pythons_words_for_the_usual_exceptions_are_korean_with_the_original_beside():
+    import math
+
+    def message(expression) -> str:
+        try:
+            expression()
+        except Exception as exc:  # noqa: BLE001 - the message is the point
+            return str(exc)
+        raise AssertionError("no exception")
+
+    for expression in (
+        lambda: 1 / 0,
+        lambda: math.log(-1.0),
+        lambda: math.exp(1000.0),
+        lambda: undefined_name,  # noqa: F821
+        lambda: (1.0, 2.0)[2],
+        lambda: None + 1.0,
+        lambda: (1.0, 2.0) * 1.5,
+    ):
+        english = message(expression)
+        korean = explain.python_ko(english)
+        assert korean.endswith(f"({english})") and korean != f"({english})", korean
+        assert not latin_words(korean.removesuffix(f"({english})")), korean
+    withheld = explain.render(Why("raised", {"kind": "exception", "type": "ValueError", "message": ""}), "ko")
+    assert withheld.endswith("ValueError 예외가 발생했습니다"), withheld  # nothing after it at a hidden point
+    assert explain.python_ko("my own message") == "my own message"
