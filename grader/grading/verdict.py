@@ -80,6 +80,18 @@ class TaskResult:
     effect: tuple[Effect, ...] = ()
     hint: dict[str, str] | None = None  # the instructor's hint for this task, {"ko": ..., "en": ...}
 
+    @property
+    def stopped_only(self) -> bool:
+        """Every failed check is a call that did not finish (it hung, crashed, ran out of memory, …)."""
+        failed = [c for c in self.checks if not c.ok]
+        return bool(failed) and all(c.why is not None and c.why.code == "stopped" for c in failed)
+
+    @property
+    def hint_helps(self) -> bool:
+        """Failed, with a hint, and not only because its calls did not finish: a hint about the
+        formula says nothing to a function that never returned."""
+        return bool(self.hint) and not self.passed and not self.stopped_only
+
 
 @dataclass(frozen=True)
 class Verdict:

@@ -73,7 +73,7 @@ def _task_row(task: TaskResult, lang: str, max_checks: int = 3) -> str:
     if task.blame:
         lines.append("→ " + e(task.blame.message))
     lines += [f"{e(t('also', lang))}: {e(b.message)}" for b in task.also]
-    if task.hint and not task.passed:
+    if task.hint_helps:
         hint = plain_math(task.hint.get(lang) or task.hint.get("en", ""))
         lines.append(f'<span class="gr-dim">{e(t("hint", lang))}: {e(hint)}</span>')
     failed = sorted((c for c in task.checks if not c.ok), key=lambda c: not c.public)

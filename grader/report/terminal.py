@@ -155,7 +155,7 @@ def _task(task: TaskResult, lang: str, max_checks: int) -> list[Line]:
         lines.append([(f"    → {task.blame.message}", "")])
     for other in task.also:
         lines.append([(f"    {t('also', lang)}: {other.message}", "")])
-    if task.hint and not task.passed:
+    if task.hint_helps:
         lines.append([(f"    {t('hint', lang)}: {plain_math(task.hint.get(lang) or task.hint.get('en', ''))}", "dim")])
     failed = [c for c in task.checks if not c.ok]
     failed.sort(key=lambda c: not c.public)

@@ -346,7 +346,9 @@ def _task_view(ex: Exercise | None, task) -> dict:
         "error": _words(task.error.why) if task.error else None,
         "blame": blame,
         "also": [_words(b.why) for b in task.also],
-        "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en)) if spec and spec.hint else None,
+        "hint": pair(render_inline(spec.hint.ko), render_inline(spec.hint.en))
+        if spec and spec.hint and not task.passed and not task.stopped_only
+        else None,
         "failed": failed[:PUBLIC_SHOWN],
         "failed_message": common,
         "quiet": task.passed and not (blame or task.also or task.error or failed or hidden_wrong),  # one line is enough

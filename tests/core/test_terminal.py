@@ -72,3 +72,19 @@ def test_a_file_that_cannot_be_graded_is_told_in_korean_words(grade_text):
     first = terminal.render(terminal.report(verdict), colour=False).splitlines()[1]
     assert first.startswith("✗ 채점 불가 [문법 오류] (1번째 줄): ")
     assert "syntax_error" not in first and "line" not in first
+
+
+def test_a_tasks_hint_is_not_shown_when_its_function_only_hung(grade_text):
+    """The hint is about the formula: a function that never returned is told it ran too long instead."""
+    from grader.report import terminal as term
+    from tests.conftest import SOLUTIONS
+
+    source = (SOLUTIONS / "exercise02.py").read_text(encoding="utf-8")
+    hung = source.replace("def mul_local_grad(a, b):", "def mul_local_grad(a, b):\n    while True:\n        pass", 1)
+    wrong = source.replace("def mul_local_grad(a, b):", "def mul_local_grad(a, b):\n    return a, b", 1)
+    for text, shown in ((hung, False), (wrong, True)):
+        verdict = grade_text("exercise02", text)
+        task = next(t for t in verdict.tasks if t.function == "mul_local_grad")
+        assert task.hint and not task.passed and task.hint_helps is shown
+        report = term.render(term.report(verdict, "exercise02"), False)
+        assert ("hint: Hold b constant" in report) is shown, report
