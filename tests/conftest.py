@@ -25,6 +25,15 @@ def grade_text(tmp_path):
     return run
 
 
+@pytest.fixture
+def grade_cache(tmp_path, monkeypatch) -> Path:
+    """A cache folder of the test's own (``GRADE_CACHE_DIR``), turned on: cached exercises, kept parses."""
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("GRADE_CACHE_DIR", str(folder))
+    monkeypatch.delenv("GRADE_NO_CACHE", raising=False)
+    return folder
+
+
 @pytest.fixture(autouse=True, scope="session")
 def _private_exercise_cache(tmp_path_factory):
     """Validated exercises are cached under the test session's own folder, not the user's home."""

@@ -38,15 +38,7 @@ def typer_parse(argv: list[str]) -> dict:
     return parsed.value.args[0]
 
 
-@pytest.fixture
-def cache(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
-    monkeypatch.setenv("GRADE_CACHE_DIR", str(folder))
-    monkeypatch.delenv("GRADE_NO_CACHE", raising=False)
-    return folder
-
-
-def test_a_kept_parse_comes_back_as_typer_gave_it(cache, tmp_path):
+def test_a_kept_parse_comes_back_as_typer_gave_it(grade_cache, tmp_path):
     solution = tmp_path / "exercise03.py"
     solution.write_text("x = 1\n", encoding="utf-8")
     argv = ["submit", str(solution), "--lang", "ko", "--html", str(tmp_path / "r.html"), "--json"]
@@ -79,14 +71,14 @@ def test_a_kept_parse_comes_back_as_typer_gave_it(cache, tmp_path):
     ),
     name=st.sampled_from(["exercise03.py", "exercise03 (1).py", "missing.py", "solutions/exercise03.py", "-"]),
 )
-def test_every_replay_equals_typers_parse(cache, flags, name):
+def test_every_replay_equals_typers_parse(grade_cache, flags, name):
     argv = ["submit", *[word for flag in flags for word in flag], name]
     options = typer_parse(argv)
     remembered.keep(argv, options)
     assert remembered.replay(argv, submit_cli.OPTIONS) == options
 
 
-def test_a_path_that_changed_is_parsed_again(cache, tmp_path):
+def test_a_path_that_changed_is_parsed_again(grade_cache, tmp_path):
     solution = tmp_path / "exercise03.py"
     argv = ["submit", str(solution)]
     remembered.keep(argv, typer_parse(argv))  # the file is not there yet
@@ -100,7 +92,7 @@ def test_a_path_that_changed_is_parsed_again(cache, tmp_path):
     assert remembered.replay(argv, submit_cli.OPTIONS) is None
 
 
-def test_a_changed_declaration_is_parsed_again(cache, tmp_path, monkeypatch):
+def test_a_changed_declaration_is_parsed_again(grade_cache, tmp_path, monkeypatch):
     declaration = tmp_path / "commands.py"
     declaration.write_text("# the options\n", encoding="utf-8")
     monkeypatch.setattr(remembered, "DECLARATION", (declaration,))
@@ -111,10 +103,10 @@ def test_a_changed_declaration_is_parsed_again(cache, tmp_path, monkeypatch):
     assert remembered.replay(argv, submit_cli.OPTIONS) is None
 
 
-def test_a_damaged_or_foreign_entry_is_ignored(cache):
+def test_a_damaged_or_foreign_entry_is_ignored(grade_cache):
     argv = ["submit", "exercise03.py"]
     remembered.keep(argv, typer_parse(argv))
-    (entry,) = cache.glob("command-*.json")
+    (entry,) = grade_cache.glob("command-*.json")
     kept = json.loads(entry.read_text(encoding="utf-8"))
     for damaged in (
         "{not json",
@@ -128,11 +120,11 @@ def test_a_damaged_or_foreign_entry_is_ignored(cache):
         assert remembered.replay(argv, submit_cli.OPTIONS) is None, damaged
 
 
-def test_nothing_is_kept_with_the_cache_off(cache, monkeypatch):
+def test_nothing_is_kept_with_the_cache_off(grade_cache, monkeypatch):
     monkeypatch.setenv("GRADE_NO_CACHE", "1")
     argv = ["submit", "exercise03.py"]
     remembered.keep(argv, typer_parse(argv))
-    assert not cache.exists()
+    assert not grade_cache.exists()
     assert remembered.replay(argv, submit_cli.OPTIONS) is None
 
 
