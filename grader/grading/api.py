@@ -80,7 +80,7 @@ def submit(
     ex = exercise if isinstance(exercise, Exercise) else find_exercise(exercise or path.stem, exercises_dir)
     source, failure = read_submission(path)
     if source is None:
-        return explain.localize(_failed(ex, student, failure), lang)
+        return explain.localize(failed_verdict(ex, student, failure), lang)
     return submit_source(ex, source, str(path.name), student, lang, secret, limits)
 
 
@@ -95,15 +95,28 @@ def submit_source(
 ) -> Verdict:
     """Grade a submission's text: what ``submit`` does once the file is read (and what the site's
     practice panel runs in the browser, so that both give the same verdict)."""
+    return explain.localize(verdict_of(ex, source, filename, student, secret, limits), lang)
+
+
+def verdict_of(
+    ex: Exercise,
+    source: str,
+    filename: str,
+    student: str | None = None,
+    secret: str | None = None,
+    limits: Limits | None = None,
+) -> Verdict:
+    """A submission's text graded, not yet put into words: refused if it holds the secret, else at
+    the hidden points (with a secret) or the points its content draws. The notebook wing moves its
+    lines into cells before the words are written."""
     refused = holds_secret(source, secret)
     if refused is not None:
-        return explain.localize(_failed(ex, student, refused), lang)
+        return failed_verdict(ex, student, refused)
     points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
-    verdict = grade_source(ex, source, filename, points, student, limits)
-    return explain.localize(verdict, lang)
+    return grade_source(ex, source, filename, points, student, limits)
 
 
-def _failed(ex: Exercise, student: str | None, failure: Failure, output: str = "") -> Verdict:
+def failed_verdict(ex: Exercise, student: str | None, failure: Failure, output: str = "") -> Verdict:
     return Verdict(
         ex.id,
         student,
@@ -135,10 +148,10 @@ def grade_source(
     with Session(source, filename, ex.id, functions, ex.allowed_imports, lim) as session:
         report = session.load()
         if not report.ok:
-            return _failed(ex, student, _load_failure(report, lim.seconds_to_load), session.output)
+            return failed_verdict(ex, student, _load_failure(report, lim.seconds_to_load), session.output)
         if not any(report.functions.get(f) for f in functions):
             why = Why("no_function", {"functions": ", ".join(functions)})
-            return _failed(ex, student, Failure("missing_function", why), session.output)
+            return failed_verdict(ex, student, Failure("missing_function", why), session.output)
         calls, task_errors = _calls(ex, probes, report.functions)
         # What a function prints at a hidden point would reveal the point: keep only what loading printed.
         withheld = any(p.label.startswith("hidden-") for p in points)

@@ -25,7 +25,6 @@ from pathlib import Path
 
 from grader.errors import UsageError
 from grader.exercise.loader import find_exercise
-from grader.exercise.points import draw_points, hidden_points, submission_seed
 from grader.exercise.spec import Exercise
 from grader.grading import api, explain
 from grader.grading.verdict import Failure, Verdict
@@ -326,25 +325,12 @@ def grade(
     limits: Limits | None = None,
 ) -> Verdict:
     """Grade a notebook's joined source in the isolated child; lines come back as (cell, line)."""
-    refused = api.holds_secret(source, secret)
-    if refused is not None:
-        return failed(ex, student, refused, lang)
-    points = hidden_points(ex, secret, student, source) if secret else draw_points(ex, submission_seed(source))
-    verdict = api.grade_source(ex, source, filename, points, student, limits)
+    verdict = api.verdict_of(ex, source, filename, student, secret, limits)
     return explain.localize(line_map.relocate(verdict), lang)
 
 
 def failed(ex: Exercise, student: str | None, failure: Failure, lang: str) -> Verdict:
-    verdict = Verdict(
-        ex.id,
-        student,
-        "error",
-        0.0,
-        ex.max_score,
-        failure,
-        points={f"public-{i + 1}": dict(p) for i, p in enumerate(ex.points)},
-    )
-    return explain.localize(verdict, lang)
+    return explain.localize(api.failed_verdict(ex, student, failure), lang)
 
 
 def _exercise(path: Path, exercise: str | Exercise | None, meta: dict, exercises_dir: Path | None):
