@@ -14,7 +14,6 @@ damaged or of another shape is ignored.
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import os
@@ -63,16 +62,10 @@ def keep(argv: list[str], options: dict) -> None:
     at = _entry(argv)
     if at is None:
         return
+    from grader.exercise.cache import write_entry
+
     seen = {name: looks(value) for name, value in options.items() if isinstance(value, Path)}
-    text = json.dumps({"argv": argv, "options": encode(options), "seen": seen})
-    tmp = at.with_name(f"{at.name}.{os.getpid()}.tmp")
-    try:
-        at.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        tmp.write_text(text, encoding="utf-8")
-        os.replace(tmp, at)  # readers see the whole entry or none
-    except OSError:
-        with contextlib.suppress(OSError):
-            tmp.unlink()
+    write_entry(at, json.dumps({"argv": argv, "options": encode(options), "seen": seen}))
 
 
 def looks(path: Path) -> list[bool]:

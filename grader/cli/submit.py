@@ -204,9 +204,7 @@ def notice_once(iso, folder: Path | None | bool = False) -> str | None:
     seen = folder / f"isolation-notice-{hashlib.sha256(notice.encode()).hexdigest()[:16]}"
     if seen.exists():
         return f"note: weaker isolation here ({', '.join(iso.missing)} unavailable), as explained on the first submit"
-    try:
-        folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        seen.write_text(notice + "\n", encoding="utf-8")
-    except OSError:
-        pass
+    from grader.exercise.cache import write_entry
+
+    write_entry(seen, notice + "\n")
     return notice

@@ -71,15 +71,20 @@ def load(path: Path, raw: bytes) -> Exercise | None:
 def store(path: Path, raw: bytes, exercise: Exercise) -> None:
     """Keep a validated exercise; a cache that cannot be written is not an error."""
     at = entry(path, raw)
-    if at is None:
-        return
+    if at is not None:
+        write_entry(at, json.dumps(dataclasses.asdict(exercise), ensure_ascii=False))
+
+
+def write_entry(at: Path, text: str) -> None:
+    """Write one entry of the cache folder whole (readers see all of it or none), in a folder only
+    its owner reads; a cache that cannot be written is not an error."""
     tmp = None
     try:
         at.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=at.parent, suffix=".tmp")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            json.dump(dataclasses.asdict(exercise), f, ensure_ascii=False)
-        os.replace(tmp, at)  # readers see the whole entry or none
+            f.write(text)
+        os.replace(tmp, at)
     except OSError:
         if tmp is not None:
             with contextlib.suppress(OSError):
