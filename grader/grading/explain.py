@@ -266,6 +266,12 @@ _DETAILS_KO = (
         "값을 돌려주지 않고 프로세스 전체를 끝냈습니다 (종료 상태 {0})",
     ),
     (
+        r"import of '(.+)' is not allowed in this exercise \(allowed: nothing\); "
+        r"the whole file is refused, so remove the import even if nothing uses it",
+        "`{0}`은(는) 이 과제에서 import할 수 없습니다 (허용: 없음). "
+        "파일 전체가 거부되니, 쓰지 않더라도 그 import를 지우세요",
+    ),
+    (
         r"import of '(.+)' is not allowed in this exercise \(allowed: (.*)\); "
         r"the whole file is refused, so remove the import even if nothing uses it",
         "`{0}`은(는) 이 과제에서 import할 수 없습니다 (허용: {1}). "
@@ -290,8 +296,6 @@ _DETAILS_KO = (
     ),
     (r"the file holds the course secret and is not graded", "과목의 비밀값이 들어 있어 채점하지 않습니다"),
 )
-_NOTHING_KO = {"nothing": "없음"}
-
 # Python's own words for the exceptions a gate's formula meets most, in Korean; the original follows
 # in parentheses, as the words to search for.
 _PYTHON_KO = (
@@ -310,28 +314,27 @@ _PYTHON_KO = (
 
 def python_ko(message: str) -> str:
     """A Python exception's message in Korean, the original in parentheses; any other as it is."""
-    for pattern, words in _PYTHON_KO:
-        found = re.fullmatch(pattern, message)
-        if found:
-            return f"{words.format(*found.groups())} ({message})"
-    return message
+    korean = _korean(_PYTHON_KO, message)
+    return f"{korean} ({message})" if korean is not None else message
 
 
 def detail_ko(message: str) -> str:
     """One of the sandbox's or the loader's messages in Korean; any other message as it is."""
-    for pattern, words in _DETAILS_KO:
-        found = re.fullmatch(pattern, message)
-        if found:
-            return words.format(*(_NOTHING_KO.get(g, g) for g in found.groups()))
-    return message
+    return _korean(_DETAILS_KO, message) or message
 
 
 def _problem_ko(problem: str) -> str:
-    for pattern, words in _PROBLEMS_KO:
-        found = re.fullmatch(pattern, problem)
+    return _korean(_PROBLEMS_KO, problem) or problem
+
+
+def _korean(table, text: str) -> str | None:
+    """The Korean words of the first pattern of ``table`` that ``text`` matches whole, with its
+    parts put in; None when none matches."""
+    for pattern, words in table:
+        found = re.fullmatch(pattern, text)
         if found:
             return words.format(*found.groups())
-    return problem
+    return None
 
 
 def localize(verdict: Verdict, lang: str) -> Verdict:
