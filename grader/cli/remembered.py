@@ -122,8 +122,10 @@ def _fingerprint() -> bytes | None:
 
     try:
         spec = importlib.util.find_spec("typer")
-        files = [*DECLARATION, Path(spec.origin)]
-        stamps = [f"{f}:{f.stat().st_size}:{f.stat().st_mtime_ns}" for f in files]
+        stamps = []
+        for f in (*DECLARATION, spec.origin):
+            st = os.stat(f)  # once per file
+            stamps.append(f"{f}:{st.st_size}:{st.st_mtime_ns}")
     except (OSError, ValueError, AttributeError, TypeError, ImportError):
         return None
     return "\n".join([__version__, *stamps]).encode()
